@@ -1,0 +1,246 @@
+//! `cargo xtask dev`: the whole system on this machine, one command from a fresh clone.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::parts::{self, Output, Part};
+use crate::tools::{self, Tools, step};
+use crate::workspace::{Workspace, cargo};
+
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Where each part listens, from the same variables the parts themselves read.
+#[derive(Debug)]
+struct Ports {
+    identity: SocketAddr,
+    backend: SocketAddr,
+    spa: u16,
+}
+
+impl Ports {
+    fn from_env() -> anyhow::Result<Self> {
+        Ok(Self {
+            identity: addr_from_env("IDENTITY_LISTEN", "127.0.0.1:5001")?,
+            backend: addr_from_env("BACKEND_LISTEN", "127.0.0.1:5000")?,
+            spa: port_from_env("TRUNK_SERVE_PORT", 8080)?,
+        })
+    }
+
+    fn check_free(&self) -> anyhow::Result<()> {
+        parts::check_free(self.identity, "IDENTITY_LISTEN")?;
+        parts::check_free(self.backend, "BACKEND_LISTEN")?;
+        let spa = SocketAddr::from(([127, 0, 0, 1], self.spa));
+        parts::check_free(spa, "TRUNK_SERVE_PORT")
+    }
+
+    fn issuer(&self) -> String {
+        std::env::var("IDENTITY_ISSUER")
+            .unwrap_or_else(|_| format!("http://localhost:{}", self.identity.port()))
+    }
+
+    fn spa_origins(&self) -> [String; 2] {
+        [
+            format!("http://localhost:{}", self.backend.port()),
+            format!("http://localhost:{}", self.spa),
+        ]
+    }
+
+    fn are_defaults(&self) -> bool {
+        self.identity.port() == 5001 && self.backend.port() == 5000 && self.spa == 8080
+    }
+}
+
+pub fn run(workspace: &Workspace) -> anyhow::Result<()> {
+    let ports = Ports::from_env()?;
+    ports.check_free()?;
+    let tools = tools::ensure_build_tools(workspace)?;
+    step("building identity and backend");
+    tools::run(tools.command(cargo()).current_dir(&workspace.root).args([
+        "build",
+        "--package",
+        "identity",
+        "--package",
+        "backend",
+    ]))?;
+    tokio::runtime::Runtime::new()
+        .context("starting the async runtime")?
+        .block_on(supervise(workspace, &tools, &ports))
+}
+
+async fn supervise(workspace: &Workspace, tools: &Tools, ports: &Ports) -> anyhow::Result<()> {
+    let data_dir = workspace.root.join(".data");
+    let identity_config = match std::env::var_os("IDENTITY_CONFIG") {
+        Some(path) => Some(path.into()),
+        // The provider's built-in client knows the default ports only.
+        None if !ports.are_defaults() => {
+            let path = data_dir.join("dev-identity.toml");
+            write_identity_config(&path, &ports.spa_origins())?;
+            Some(path)
+        }
+        None => None,
+    };
+
+    let mut identity = tools.command(workspace.debug_bin("identity"));
+    identity
+        .current_dir(&workspace.root)
+        .env("IDENTITY_LISTEN", ports.identity.to_string())
+        .env("IDENTITY_ISSUER", ports.issuer());
+    if let Some(path) = &identity_config {
+        identity.env("IDENTITY_CONFIG", path);
+    }
+    let mut backend = tools.command(workspace.debug_bin("backend"));
+    backend
+        .current_dir(&workspace.root)
+        .env("BACKEND_LISTEN", ports.backend.to_string())
+        .env("BACKEND_ISSUER", ports.issuer());
+    let mut trunk = tools.command("trunk");
+    trunk
+        .current_dir(&workspace.root)
+        .args(["serve", "--port", &ports.spa.to_string()])
+        .arg("--proxy-backend")
+        .arg(format!("http://{}/api/", ports.backend));
+
+    let mut running = vec![
+        Part::spawn("identity", identity, Output::Stream)?,
+        Part::spawn("backend", backend, Output::Stream)?,
+        Part::spawn("trunk", trunk, Output::Stream)?,
+    ];
+    let outcome = watch(&mut running, ports, &data_dir).await;
+    parts::stop_all(&mut running).await;
+    outcome
+}
+
+/// Announces the addresses once the servers answer, then waits for Ctrl-C or for a part to
+/// stop on its own; either way every part is stopped afterwards.
+async fn watch(running: &mut [Part], ports: &Ports, data_dir: &Path) -> anyhow::Result<()> {
+    let mut interrupt = signal(SignalKind::interrupt()).context("listening for Ctrl-C")?;
+    let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    let issuer = ports.issuer();
+    let discovery = format!("{issuer}/.well-known/openid-configuration");
+    let health = format!("http://{}/healthz", ports.backend);
+    tokio::select! {
+        ready = ready_both(running, &discovery, &health) => ready?,
+        _ = interrupt.recv() => return Ok(()),
+    }
+    eprintln!(
+        "\n  SPA, live-reloading:  http://localhost:{spa}/   (trunk is building it; it answers \
+         when done)\n  API and built SPA:    http://localhost:{backend}/\n  Provider:             \
+         {discovery}\n  Test users:           alice / password, bob / password\n  Provider data:        \
+         {data}\n\n  Ctrl-C stops everything.\n",
+        spa = ports.spa,
+        backend = ports.backend.port(),
+        data = data_dir.join("identity").display(),
+    );
+    loop {
+        tokio::select! {
+            _ = interrupt.recv() => {
+                step("Ctrl-C: stopping identity, backend and trunk");
+                return Ok(());
+            }
+            _ = terminate.recv() => return Ok(()),
+            () = tokio::time::sleep(Duration::from_millis(250)) => {
+                for part in running.iter_mut() {
+                    if let Some(status) = part.exited()? {
+                        bail!("{} stopped ({status}); stopped the other parts too", part.name);
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn ready_both(running: &mut [Part], discovery: &str, health: &str) -> anyhow::Result<()> {
+    let [identity, backend, ..] = running else {
+        bail!("identity and backend must run first");
+    };
+    identity.wait_until_ready(discovery, READY_TIMEOUT).await?;
+    backend.wait_until_ready(health, READY_TIMEOUT).await
+}
+
+/// An identity configuration whose development client accepts the given SPA origins.
+pub fn write_identity_config(path: &Path, origins: &[String]) -> anyhow::Result<()> {
+    let list = |suffix: &str| {
+        toml::Value::Array(
+            origins
+                .iter()
+                .map(|origin| toml::Value::String(format!("{origin}{suffix}")))
+                .collect(),
+        )
+    };
+    let mut client = toml::Table::new();
+    client.insert("client_id".into(), "spa".into());
+    client.insert("redirect_uris".into(), list("/callback"));
+    client.insert("post_logout_redirect_uris".into(), list("/"));
+    client.insert("allowed_cors_origins".into(), list(""));
+    let scopes = ["openid", "profile", "api1", "offline_access"];
+    client.insert(
+        "allowed_scopes".into(),
+        toml::Value::Array(scopes.into_iter().map(toml::Value::from).collect()),
+    );
+    let mut config = toml::Table::new();
+    config.insert("clients".into(), toml::Value::Array(vec![client.into()]));
+    let text = toml::to_string(&config).context("writing the identity configuration")?;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+fn addr_from_env(variable: &str, default: &str) -> anyhow::Result<SocketAddr> {
+    let value = std::env::var(variable).unwrap_or_else(|_| default.to_owned());
+    value
+        .parse()
+        .with_context(|| format!("{variable}={value:?} is not an address like {default}"))
+}
+
+fn port_from_env(variable: &str, default: u16) -> anyhow::Result<u16> {
+    match std::env::var(variable) {
+        Ok(value) => value
+            .parse()
+            .with_context(|| format!("{variable}={value:?} is not a port number")),
+        Err(_) => Ok(default),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_config_registers_every_origin() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("identity.toml");
+        let origins = ["http://localhost:5100".to_owned()];
+        write_identity_config(&path, &origins).expect("written");
+        let text = std::fs::read_to_string(&path).expect("read back");
+        let config: toml::Table = toml::from_str(&text).expect("valid TOML");
+        let client = &config["clients"][0];
+        assert_eq!(
+            client["redirect_uris"][0].as_str(),
+            Some("http://localhost:5100/callback")
+        );
+        assert_eq!(
+            client["post_logout_redirect_uris"][0].as_str(),
+            Some("http://localhost:5100/")
+        );
+        assert_eq!(
+            client["allowed_cors_origins"][0].as_str(),
+            Some("http://localhost:5100")
+        );
+    }
+
+    #[test]
+    fn taken_port_names_the_variable() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let error = parts::check_free(addr, "BACKEND_LISTEN").expect_err("taken");
+        let message = error.to_string();
+        assert!(message.contains(&addr.port().to_string()), "{message}");
+        assert!(message.contains("BACKEND_LISTEN"), "{message}");
+    }
+}
