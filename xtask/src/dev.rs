@@ -100,9 +100,7 @@ async fn supervise(workspace: &Workspace, tools: &Tools, ports: &Ports) -> anyho
     let mut trunk = tools.command("trunk");
     trunk
         .current_dir(&workspace.root)
-        .args(["serve", "--port", &ports.spa.to_string()])
-        .arg("--proxy-backend")
-        .arg(format!("http://{}/api/", ports.backend));
+        .args(["serve", "--port", &ports.spa.to_string()]);
 
     let mut running = vec![
         Part::spawn("identity", identity, Output::Stream)?,
