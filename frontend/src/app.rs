@@ -1,0 +1,76 @@
+//! Routes and the page shell.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::components::nav::Nav;
+use crate::context::AuthProvider;
+use crate::pages::{
+    about::AboutPage, callback::CallbackPage, home::HomePage, not_found::NotFoundPage,
+    unauthorized::UnauthorizedPage,
+};
+
+/// Every page of the app. `/callback` must match the configured redirect path.
+#[derive(Debug, Clone, PartialEq, Eq, Routable)]
+pub enum Route {
+    #[at("/")]
+    Home,
+    #[at("/about")]
+    About,
+    #[at("/callback")]
+    Callback,
+    #[at("/unauthorized")]
+    Unauthorized,
+    #[not_found]
+    #[at("/404")]
+    NotFound,
+}
+
+fn switch(route: Route) -> Html {
+    match route {
+        Route::Home => html! { <HomePage /> },
+        Route::About => html! { <AboutPage /> },
+        Route::Callback => html! { <CallbackPage /> },
+        Route::Unauthorized => html! { <UnauthorizedPage /> },
+        Route::NotFound => html! { <NotFoundPage /> },
+    }
+}
+
+/// The root component.
+#[function_component]
+pub fn App() -> Html {
+    use_effect_with((), |_| reload_when_restored_from_cache());
+    html! {
+        <BrowserRouter>
+            <AuthProvider>
+                <a class="skip-link" href="#main">{ "Skip to content" }</a>
+                <Nav />
+                <main id="main" class="container" tabindex="-1">
+                    <Switch<Route> render={switch} />
+                </main>
+            </AuthProvider>
+        </BrowserRouter>
+    }
+}
+
+/// A page restored from the back-forward cache would keep showing "Signing you in..." from
+/// before it left for the provider; reloading it lets the guard see what really happened.
+fn reload_when_restored_from_cache() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let listener = Closure::<dyn Fn(web_sys::PageTransitionEvent)>::new(
+        |event: web_sys::PageTransitionEvent| {
+            if event.persisted()
+                && let Some(window) = web_sys::window()
+            {
+                let _ = window.location().reload();
+            }
+        },
+    );
+    let _ = window.add_event_listener_with_callback("pageshow", listener.as_ref().unchecked_ref());
+    // The listener lives as long as the page.
+    listener.forget();
+}

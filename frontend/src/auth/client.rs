@@ -1,0 +1,321 @@
+//! The relying party: builds requests to the provider and turns its answers into a session.
+//!
+//! The pure half (URL and body building, response checks) takes time and randomness as inputs
+//! and is tested natively; the browser half (redirects, `fetch`) is compiled for wasm only.
+
+use std::cell::Cell;
+
+use form_urlencoded::Serializer;
+
+use super::AuthError;
+use super::discovery::ProviderMetadata;
+use super::id_token::{self, Expectations, ExpectedNonce};
+use super::pkce::{CodeChallenge, CodeVerifier, VERIFIER_BYTES};
+use super::session::{Session, TokenErrorResponse, TokenResponse};
+use super::state::PendingRequest;
+
+/// Renew the access token when it expires within this many seconds.
+pub const REFRESH_MARGIN_SECS: i64 = 30;
+
+/// How this client is registered at the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientSettings {
+    /// Issuer identifier; discovery and every ID token must name exactly this issuer.
+    pub authority: String,
+    /// Public client identifier (no secret: RFC 6749 section 2.1, public client).
+    pub client_id: String,
+    /// Space-separated scopes; must include `openid`.
+    pub scope: String,
+    /// Absolute redirect URI registered at the provider.
+    pub redirect_uri: String,
+    /// Absolute URI the provider returns to after sign-out.
+    pub post_logout_redirect_uri: String,
+    /// Allowed clock skew for ID token times, in seconds.
+    pub leeway_secs: i64,
+}
+
+/// Fresh random input for one authorization request.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RequestRandomness {
+    pub state: [u8; 32],
+    pub nonce: [u8; 32],
+    pub verifier: [u8; VERIFIER_BYTES],
+}
+
+impl std::fmt::Debug for RequestRandomness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RequestRandomness(..)")
+    }
+}
+
+/// The query of the redirect back from the provider (RFC 6749 sections 4.1.2 and 4.1.2.1).
+#[derive(Clone, PartialEq, Eq)]
+pub enum AuthorizationResponse {
+    /// Success: an authorization code for the request identified by `state`.
+    Code { code: String, state: String },
+    /// The provider refused or failed, e.g. `access_denied` or `login_required`.
+    Error {
+        error: String,
+        description: Option<String>,
+        state: Option<String>,
+    },
+    /// Neither a code nor an error: not an authorization response at all.
+    Missing,
+}
+
+impl std::fmt::Debug for AuthorizationResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Code { .. } => f.write_str("Code(..)"),
+            Self::Error { error, .. } => write!(f, "Error({error})"),
+            Self::Missing => f.write_str("Missing"),
+        }
+    }
+}
+
+impl AuthorizationResponse {
+    /// Parses `location.search`, with or without the leading `?`.
+    pub fn from_query(query: &str) -> Self {
+        let (mut code, mut state, mut error, mut description) = (None, None, None, None);
+        for (name, value) in form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
+            let slot = match name.as_ref() {
+                "code" => &mut code,
+                "state" => &mut state,
+                "error" => &mut error,
+                "error_description" => &mut description,
+                _ => continue,
+            };
+            slot.get_or_insert(value.into_owned());
+        }
+        match (error, code, state) {
+            (Some(error), _, state) => Self::Error {
+                error,
+                description,
+                state,
+            },
+            (None, Some(code), Some(state)) => Self::Code { code, state },
+            _ => Self::Missing,
+        }
+    }
+}
+
+/// An OpenID Connect client bound to one provider.
+#[derive(Debug)]
+pub struct OidcClient {
+    settings: ClientSettings,
+    metadata: ProviderMetadata,
+    /// Set once the browser was sent to the provider, so no second redirect starts.
+    redirecting: Cell<bool>,
+}
+
+impl OidcClient {
+    /// A client for a provider whose metadata was already checked against the authority.
+    pub fn new(settings: ClientSettings, metadata: ProviderMetadata) -> Self {
+        Self {
+            settings,
+            metadata,
+            redirecting: Cell::new(false),
+        }
+    }
+
+    /// The client's settings.
+    pub fn settings(&self) -> &ClientSettings {
+        &self.settings
+    }
+
+    /// Whether this page already started a redirect to the provider.
+    pub fn is_redirecting(&self) -> bool {
+        self.redirecting.get()
+    }
+
+    /// A new request to remember until the provider redirects back.
+    pub fn new_request(
+        &self,
+        return_path: &str,
+        random: &RequestRandomness,
+        now: i64,
+    ) -> PendingRequest {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        PendingRequest {
+            state: URL_SAFE_NO_PAD.encode(random.state),
+            nonce: URL_SAFE_NO_PAD.encode(random.nonce),
+            code_verifier: CodeVerifier::from_random_bytes(&random.verifier)
+                .secret()
+                .into(),
+            return_path: safe_return_path(return_path).into(),
+            created_at: now,
+        }
+    }
+
+    /// The authorization request URL (RFC 6749 section 4.1.1, RFC 7636 section 4.3,
+    /// OpenID Connect Core section 3.1.2.1).
+    pub fn authorization_url(&self, request: &PendingRequest) -> String {
+        let challenge = CodeVerifier::from_stored(request.code_verifier.clone()).challenge();
+        let query = Serializer::new(String::new())
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &self.settings.client_id)
+            .append_pair("redirect_uri", &self.settings.redirect_uri)
+            .append_pair("scope", &self.settings.scope)
+            .append_pair("state", &request.state)
+            .append_pair("nonce", &request.nonce)
+            .append_pair("code_challenge", challenge.as_str())
+            .append_pair("code_challenge_method", CodeChallenge::METHOD)
+            .finish();
+        with_query(&self.metadata.authorization_endpoint, &query)
+    }
+
+    /// The form body that exchanges a code (RFC 6749 section 4.1.3, RFC 7636 section 4.5).
+    pub fn code_exchange_body(&self, code: &str, verifier: &str) -> String {
+        Serializer::new(String::new())
+            .append_pair("grant_type", "authorization_code")
+            .append_pair("code", code)
+            .append_pair("redirect_uri", &self.settings.redirect_uri)
+            .append_pair("client_id", &self.settings.client_id)
+            .append_pair("code_verifier", verifier)
+            .finish()
+    }
+
+    /// The form body that renews the access token (RFC 6749 section 6).
+    pub fn refresh_body(&self, refresh_token: &str) -> String {
+        Serializer::new(String::new())
+            .append_pair("grant_type", "refresh_token")
+            .append_pair("refresh_token", refresh_token)
+            .append_pair("client_id", &self.settings.client_id)
+            .finish()
+    }
+
+    /// Where to send the browser at sign-out (OpenID Connect RP-Initiated Logout 1.0,
+    /// section 2), or `None` if the provider has no end-session endpoint.
+    pub fn end_session_url(&self, id_token_hint: Option<&str>) -> Option<String> {
+        let endpoint = self.metadata.end_session_endpoint.as_deref()?;
+        let mut query = Serializer::new(String::new());
+        if let Some(hint) = id_token_hint {
+            query.append_pair("id_token_hint", hint);
+        }
+        query
+            .append_pair("client_id", &self.settings.client_id)
+            .append_pair(
+                "post_logout_redirect_uri",
+                &self.settings.post_logout_redirect_uri,
+            );
+        Some(with_query(endpoint, &query.finish()))
+    }
+
+    /// Turns the code exchange's answer into a session, checking the ID token against the
+    /// request's nonce.
+    pub fn session_from_code_response(
+        &self,
+        response: TokenResponse,
+        nonce: &str,
+        now: i64,
+    ) -> Result<Session, AuthError> {
+        check_token_type(&response)?;
+        // OpenID Connect Core section 3.1.3.3: the code exchange must return an ID token.
+        let id_token = response.id_token.ok_or(AuthError::InvalidResponse(
+            "the token response has no id_token".into(),
+        ))?;
+        let claims = id_token::validate(
+            &id_token::decode(&id_token)?,
+            &self.expectations(ExpectedNonce::Exactly(nonce), now),
+        )?;
+        Ok(Session {
+            access_token: response.access_token,
+            id_token,
+            refresh_token: response.refresh_token,
+            expires_at: response.expires_in.map(|s| now.saturating_add(s)),
+            subject: claims.subject,
+            display_name: claims.display_name,
+            nonce: nonce.into(),
+        })
+    }
+
+    /// Applies a refresh response to `previous` (OpenID Connect Core section 12.2).
+    pub fn session_from_refresh_response(
+        &self,
+        previous: &Session,
+        response: TokenResponse,
+        now: i64,
+    ) -> Result<Session, AuthError> {
+        check_token_type(&response)?;
+        let mut next = previous.clone();
+        if let Some(id_token) = response.id_token {
+            let claims = id_token::validate(
+                &id_token::decode(&id_token)?,
+                &self.expectations(ExpectedNonce::SameIfPresent(&previous.nonce), now),
+            )?;
+            if claims.subject != previous.subject {
+                return Err(id_token::IdTokenError::SubjectChanged.into());
+            }
+            next.id_token = id_token;
+            next.display_name = claims.display_name.or(next.display_name);
+        }
+        next.access_token = response.access_token;
+        next.expires_at = response.expires_in.map(|s| now.saturating_add(s));
+        // RFC 6749 section 6: a new refresh token replaces the old one (rotation).
+        if response.refresh_token.is_some() {
+            next.refresh_token = response.refresh_token;
+        }
+        Ok(next)
+    }
+
+    fn expectations<'a>(&'a self, nonce: ExpectedNonce<'a>, now: i64) -> Expectations<'a> {
+        Expectations {
+            issuer: &self.metadata.issuer,
+            client_id: &self.settings.client_id,
+            nonce,
+            now,
+            leeway: self.settings.leeway_secs,
+        }
+    }
+}
+
+/// Parses a token endpoint answer: 200 with a token response, or an RFC 6749 section 5.2 error.
+pub fn parse_token_response(status: u16, body: &str) -> Result<TokenResponse, AuthError> {
+    if (200..300).contains(&status) {
+        return serde_json::from_str(body).map_err(|e| AuthError::InvalidResponse(e.to_string()));
+    }
+    match serde_json::from_str::<TokenErrorResponse>(body) {
+        Ok(error) => Err(AuthError::Provider {
+            error: error.error,
+            description: error.error_description,
+        }),
+        Err(_) => Err(AuthError::InvalidResponse(format!(
+            "the token endpoint answered HTTP {status}"
+        ))),
+    }
+}
+
+/// Keeps the browser on this origin after sign-in: only absolute paths are allowed, never a
+/// scheme-relative `//host` or backslash trick that would be an open redirect.
+pub fn safe_return_path(path: &str) -> &str {
+    let bytes = path.as_bytes();
+    match bytes {
+        [b'/', b'/' | b'\\', ..] => "/",
+        [b'/', ..] if !path.chars().any(char::is_control) => path,
+        _ => "/",
+    }
+}
+
+fn check_token_type(response: &TokenResponse) -> Result<(), AuthError> {
+    // RFC 6749 section 7.1 and RFC 6750: the type is case-insensitive; only bearer is usable.
+    if response.token_type.eq_ignore_ascii_case("bearer") {
+        Ok(())
+    } else {
+        Err(AuthError::InvalidResponse(format!(
+            "unsupported token type `{}`",
+            response.token_type
+        )))
+    }
+}
+
+fn with_query(endpoint: &str, query: &str) -> String {
+    let separator = if endpoint.contains('?') { '&' } else { '?' };
+    format!("{endpoint}{separator}{query}")
+}
+
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
+
+#[cfg(test)]
+mod tests;

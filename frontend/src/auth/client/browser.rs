@@ -1,0 +1,152 @@
+//! The browser half of the client: redirects, `fetch` to the token endpoint, storage.
+
+use gloo_net::http::Request;
+
+use super::{OidcClient, RequestRandomness, parse_token_response};
+use crate::auth::discovery::{DiscoveryError, ProviderMetadata};
+use crate::auth::session::{Session, TokenResponse};
+use crate::auth::state::{Lookup, PendingRequests};
+use crate::auth::storage::{Store, random_bytes};
+use crate::auth::{AuthError, ClientSettings, now_secs};
+
+/// How a callback ended.
+#[derive(Debug)]
+pub enum SignInOutcome {
+    /// The code was exchanged and the ID token checked.
+    SignedIn {
+        session: Session,
+        return_path: String,
+    },
+    /// This `state` was already used by an earlier, successful visit (a reload or Back).
+    AlreadyCompleted { return_path: String },
+    /// No request of this tab has this `state` (expired, another tab, or forged).
+    UnknownState,
+}
+
+impl OidcClient {
+    /// Fetches the provider's metadata and builds a client for it.
+    pub async fn discover(settings: ClientSettings) -> Result<Self, DiscoveryError> {
+        let metadata = ProviderMetadata::discover(&settings.authority).await?;
+        Ok(Self::new(settings, metadata))
+    }
+
+    /// The session stored for this client, if any.
+    pub fn stored_session<S: Store>(&self, store: &S) -> Option<Session> {
+        Session::load(store, &self.settings.client_id)
+    }
+
+    /// Sends the browser to the provider to sign in, coming back to `return_path`.
+    ///
+    /// Does nothing if this page already started a redirect, so two callers never race two
+    /// requests with different `state` values.
+    pub fn start_sign_in<S: Store>(&self, store: &S, return_path: &str) -> Result<(), AuthError> {
+        if self.redirecting.get() {
+            return Ok(());
+        }
+        let random = RequestRandomness {
+            state: random_bytes()?,
+            nonce: random_bytes()?,
+            verifier: random_bytes()?,
+        };
+        let request = self.new_request(return_path, &random, now_secs());
+        PendingRequests::new(store).save(&request)?;
+        self.redirect(&self.authorization_url(&request))
+    }
+
+    /// Handles the redirect back with a code: checks `state`, exchanges the code, checks the
+    /// ID token and stores the session.
+    pub async fn complete_sign_in<S: Store>(
+        &self,
+        store: &S,
+        code: &str,
+        state: &str,
+    ) -> Result<SignInOutcome, AuthError> {
+        let requests = PendingRequests::new(store);
+        let request = match requests.take(state, now_secs()) {
+            Lookup::Pending(request) => request,
+            Lookup::Completed { return_path } => {
+                return Ok(SignInOutcome::AlreadyCompleted { return_path });
+            }
+            Lookup::Unknown => return Ok(SignInOutcome::UnknownState),
+        };
+        let body = self.code_exchange_body(code, &request.code_verifier);
+        let response = self.post_form(body).await?;
+        let session = self.session_from_code_response(response, &request.nonce, now_secs())?;
+        session.save(store, &self.settings.client_id)?;
+        requests.mark_completed(state, &request.return_path, now_secs());
+        Ok(SignInOutcome::SignedIn {
+            session,
+            return_path: request.return_path,
+        })
+    }
+
+    /// Renews the access token with the refresh token. On any failure the stored session is
+    /// removed: the caller treats the user as signed out.
+    pub async fn refresh<S: Store>(
+        &self,
+        store: &S,
+        session: &Session,
+    ) -> Result<Session, AuthError> {
+        let client_id = &self.settings.client_id;
+        let Some(refresh_token) = session.refresh_token() else {
+            Session::remove(store, client_id);
+            return Err(AuthError::SessionExpired);
+        };
+        let renewed = match self.post_form(self.refresh_body(refresh_token)).await {
+            Ok(response) => self.session_from_refresh_response(session, response, now_secs()),
+            Err(e) => Err(e),
+        };
+        match renewed {
+            Ok(next) => {
+                next.save(store, client_id)?;
+                Ok(next)
+            }
+            Err(e) => {
+                Session::remove(store, client_id);
+                Err(e)
+            }
+        }
+    }
+
+    /// Forgets the session and sends the browser to the provider's end-session endpoint
+    /// with `id_token_hint` and `post_logout_redirect_uri`, or home if it has none.
+    pub fn sign_out<S: Store>(
+        &self,
+        store: &S,
+        session: Option<&Session>,
+    ) -> Result<(), AuthError> {
+        Session::remove(store, &self.settings.client_id);
+        PendingRequests::new(store).clear();
+        let target = self
+            .end_session_url(session.map(Session::id_token))
+            .unwrap_or_else(|| self.settings.post_logout_redirect_uri.clone());
+        self.redirect(&target)
+    }
+
+    fn redirect(&self, url: &str) -> Result<(), AuthError> {
+        let window = web_sys::window().ok_or(AuthError::Navigation("no window".into()))?;
+        window
+            .location()
+            .assign(url)
+            .map_err(|e| AuthError::Navigation(format!("{e:?}")))?;
+        self.redirecting.set(true);
+        Ok(())
+    }
+
+    /// POSTs a form to the token endpoint (RFC 6749 sections 4.1.3 and 6). Cross-origin, so
+    /// the browser sends no cookies with it.
+    async fn post_form(&self, body: String) -> Result<TokenResponse, AuthError> {
+        let network = |e: gloo_net::Error| AuthError::Network(e.to_string());
+        let response = Request::post(&self.metadata.token_endpoint)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Accept", "application/json")
+            .body(body)
+            .map_err(network)?
+            .send()
+            .await
+            .map_err(network)?;
+        let status = response.status();
+        let text = response.text().await.map_err(network)?;
+        parse_token_response(status, &text)
+    }
+}

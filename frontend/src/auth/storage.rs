@@ -1,0 +1,135 @@
+//! Where the client keeps its state between page loads.
+//!
+//! Everything lives in `sessionStorage` in the browser: it survives a reload and the round trip
+//! through the provider, is private to one tab, and is gone when the tab closes. `localStorage`
+//! is never used, so a token is not shared with other tabs or left behind on disk after the
+//! session ends.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+/// Errors from the browser facilities the client relies on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlatformError {
+    /// The browser refused storage access (storage disabled, quota exceeded, private mode).
+    #[error("session storage is unavailable: {0}")]
+    StorageUnavailable(String),
+    /// No cryptographically secure random generator is available.
+    #[error("secure random numbers are unavailable: {0}")]
+    RandomUnavailable(String),
+}
+
+/// A string key-value store with the semantics of the Web Storage API.
+pub trait Store {
+    /// The value under `key`, if any.
+    fn get(&self, key: &str) -> Option<String>;
+    /// Stores `value` under `key`, replacing what was there.
+    fn set(&self, key: &str, value: &str) -> Result<(), PlatformError>;
+    /// Removes `key`; removing a missing key is not an error.
+    fn remove(&self, key: &str);
+    /// All keys currently stored.
+    fn keys(&self) -> Vec<String>;
+}
+
+/// An in-memory store, for tests and for browsers without `sessionStorage`.
+#[derive(Debug, Default)]
+pub struct MemoryStore(RefCell<BTreeMap<String, String>>);
+
+impl Store for MemoryStore {
+    fn get(&self, key: &str) -> Option<String> {
+        self.0.borrow().get(key).cloned()
+    }
+
+    fn set(&self, key: &str, value: &str) -> Result<(), PlatformError> {
+        self.0.borrow_mut().insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+
+    fn remove(&self, key: &str) {
+        self.0.borrow_mut().remove(key);
+    }
+
+    fn keys(&self) -> Vec<String> {
+        self.0.borrow().keys().cloned().collect()
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use browser::{SessionStore, random_bytes};
+
+#[cfg(target_arch = "wasm32")]
+mod browser {
+    use super::{PlatformError, Store};
+
+    /// The tab's `window.sessionStorage`.
+    #[derive(Debug, Clone)]
+    pub struct SessionStore(web_sys::Storage);
+
+    impl SessionStore {
+        /// Opens the current tab's session storage.
+        pub fn open() -> Result<Self, PlatformError> {
+            let window = web_sys::window()
+                .ok_or_else(|| PlatformError::StorageUnavailable("no window".into()))?;
+            match window.session_storage() {
+                Ok(Some(storage)) => Ok(Self(storage)),
+                Ok(None) => Err(PlatformError::StorageUnavailable("not provided".into())),
+                Err(e) => Err(PlatformError::StorageUnavailable(format!("{e:?}"))),
+            }
+        }
+    }
+
+    impl Store for SessionStore {
+        fn get(&self, key: &str) -> Option<String> {
+            self.0.get_item(key).ok().flatten()
+        }
+
+        fn set(&self, key: &str, value: &str) -> Result<(), PlatformError> {
+            self.0
+                .set_item(key, value)
+                .map_err(|e| PlatformError::StorageUnavailable(format!("{e:?}")))
+        }
+
+        fn remove(&self, key: &str) {
+            // A failure here leaves a stale entry that expires on its own; nothing to report.
+            let _ = self.0.remove_item(key);
+        }
+
+        fn keys(&self) -> Vec<String> {
+            let len = self.0.length().unwrap_or(0);
+            (0..len)
+                .filter_map(|i| self.0.key(i).ok().flatten())
+                .collect()
+        }
+    }
+
+    /// Fills `N` bytes from `crypto.getRandomValues`, the browser's CSPRNG.
+    pub fn random_bytes<const N: usize>() -> Result<[u8; N], PlatformError> {
+        let mut bytes = [0u8; N];
+        let crypto = web_sys::window()
+            .and_then(|w| w.crypto().ok())
+            .ok_or_else(|| PlatformError::RandomUnavailable("window.crypto is missing".into()))?;
+        crypto
+            .get_random_values_with_u8_array(&mut bytes)
+            .map_err(|e| {
+                PlatformError::RandomUnavailable(format!("getRandomValues failed: {e:?}"))
+            })?;
+        Ok(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_store_round_trips_and_removes() {
+        let store = MemoryStore::default();
+        store.set("a", "1").unwrap();
+        assert_eq!(store.get("a").as_deref(), Some("1"));
+        assert_eq!(store.keys(), vec!["a".to_owned()]);
+        store.remove("a");
+        store.remove("a");
+        assert_eq!(store.get("a"), None);
+    }
+}

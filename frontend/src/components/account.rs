@@ -1,0 +1,84 @@
+//! Who is signed in, with sign-in and sign-out buttons.
+
+use yew::prelude::*;
+
+use crate::components::error_banner::ErrorBanner;
+use crate::components::provider_error::ProviderError;
+use crate::components::status::Status;
+use crate::context::{Provider, sign_in, sign_out, use_auth};
+
+/// The signed-in user's name and a sign-out button, or a sign-in button.
+#[function_component]
+pub fn Account() -> Html {
+    let auth = use_auth();
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<String>);
+
+    let on_sign_in = {
+        let (auth, busy, error) = (auth.clone(), busy.clone(), error.clone());
+        Callback::from(move |_| {
+            busy.set(true);
+            if let Err(e) = sign_in(&auth, "/") {
+                busy.set(false);
+                error.set(Some(e.to_string()));
+            }
+        })
+    };
+    let on_sign_out = {
+        let (auth, busy, error) = (auth.clone(), busy.clone(), error.clone());
+        Callback::from(move |_| {
+            busy.set(true);
+            if let Err(e) = sign_out(&auth) {
+                busy.set(false);
+                error.set(Some(e.to_string()));
+            }
+        })
+    };
+
+    let banner = (*error).clone().map(|message| {
+        html! { <ErrorBanner title="That did not work" {message} /> }
+    });
+    let body = match (&auth.provider, &auth.session) {
+        (Provider::Loading, _) => html! {
+            <>
+                <Status text="Loading sign-in settings..." />
+                <button id="sign-in" class="button" disabled=true>{ "Sign in" }</button>
+            </>
+        },
+        (Provider::Unavailable(message), _) => html! {
+            <ProviderError message={message.clone()} />
+        },
+        (Provider::Ready(_), Some(session)) => html! {
+            <>
+                <p>
+                    { "Signed in as " }
+                    <strong id="user-name">{ session.display_name().to_owned() }</strong>
+                    { "." }
+                </p>
+                <button id="sign-out" class="button" onclick={on_sign_out} disabled={*busy}
+                    aria-busy={busy.to_string()}>
+                    { if *busy { "Signing out..." } else { "Sign out" } }
+                </button>
+            </>
+        },
+        (Provider::Ready(_), None) => html! {
+            <>
+                <p>
+                    { if auth.expired { "Your session has expired. " } else { "" } }
+                    { "You are not signed in." }
+                </p>
+                <button id="sign-in" class="button primary" onclick={on_sign_in}
+                    disabled={*busy} aria-busy={busy.to_string()}>
+                    { if *busy { "Redirecting..." } else { "Sign in" } }
+                </button>
+            </>
+        },
+    };
+    html! {
+        <section class="card" aria-labelledby="account-title">
+            <h2 id="account-title">{ "Your account" }</h2>
+            { body }
+            { for banner }
+        </section>
+    }
+}

@@ -1,0 +1,116 @@
+//! Protects a page: its content renders only for a signed-in user.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::auth::now_secs;
+use crate::auth::state::PendingRequests;
+use crate::auth::storage::SessionStore;
+use crate::components::error_banner::ErrorBanner;
+use crate::components::provider_error::ProviderError;
+use crate::components::status::Status;
+use crate::context::{AuthContext, Provider, sign_in, use_auth};
+
+#[derive(Debug, Properties, PartialEq)]
+pub struct GuardProps {
+    #[prop_or_default]
+    pub children: Html,
+}
+
+/// Renders its children for a signed-in user; otherwise starts sign-in, returning here.
+///
+/// It never redirects twice: not while a redirect is under way, not after the user came back
+/// from the provider without finishing (Back button), and not after the session expired.
+/// Those cases show a message with a sign-in button instead, so there is no loop.
+#[function_component]
+pub fn Guard(props: &GuardProps) -> Html {
+    let auth = use_auth();
+    let location = use_location();
+    let return_path = location
+        .map(|l| format!("{}{}", l.path(), l.query_str()))
+        .unwrap_or_else(|| "/".into());
+    let came_back = {
+        let return_path = return_path.clone();
+        use_state(move || left_unfinished(&return_path))
+    };
+    let sign_in_error = use_state(|| None::<String>);
+    let redirecting = use_state(|| false);
+
+    let start = {
+        let (auth, return_path) = (auth.clone(), return_path.clone());
+        let (sign_in_error, redirecting) = (sign_in_error.clone(), redirecting.clone());
+        Callback::from(move |_: ()| {
+            start_sign_in(&auth, &return_path, &sign_in_error, &redirecting)
+        })
+    };
+    let automatic = matches!(auth.provider, Provider::Ready(_))
+        && auth.session.is_none()
+        && !auth.expired
+        && !*came_back
+        && sign_in_error.is_none();
+    {
+        let start = start.clone();
+        use_effect_with(automatic, move |automatic| {
+            if *automatic {
+                start.emit(());
+            }
+        });
+    }
+
+    let client_redirecting = matches!(&auth.provider, Provider::Ready(c) if c.is_redirecting());
+    match (&auth.provider, &auth.session) {
+        (Provider::Loading, _) => html! { <Status text="Loading sign-in settings..." /> },
+        (Provider::Unavailable(message), _) => html! {
+            <ProviderError message={message.clone()} />
+        },
+        (Provider::Ready(_), Some(_)) => props.children.clone(),
+        (Provider::Ready(_), None) => {
+            if let Some(message) = (*sign_in_error).clone() {
+                let retry = start.reform(|_: MouseEvent| ());
+                html! {
+                    <ErrorBanner title="Sign-in could not start" {message}>
+                        <button class="button" onclick={retry}>{ "Try again" }</button>
+                    </ErrorBanner>
+                }
+            } else if *redirecting || client_redirecting || automatic {
+                html! { <Status text="Signing you in..." /> }
+            } else {
+                let reason = if auth.expired {
+                    "Your session has expired."
+                } else {
+                    "Sign-in was not completed."
+                };
+                html! {
+                    <section class="card">
+                        <p>{ reason }{ " Sign in to see this page." }</p>
+                        <button class="button primary" onclick={start.reform(|_: MouseEvent| ())}>
+                            { "Sign in" }
+                        </button>
+                    </section>
+                }
+            }
+        }
+    }
+}
+
+fn start_sign_in(
+    auth: &AuthContext,
+    return_path: &str,
+    error: &UseStateHandle<Option<String>>,
+    redirecting: &UseStateHandle<bool>,
+) {
+    match sign_in(auth, return_path) {
+        Ok(()) => {
+            error.set(None);
+            redirecting.set(true);
+        }
+        Err(e) => error.set(Some(e.to_string())),
+    }
+}
+
+/// Whether this tab already left for the provider from this page and came back unfinished.
+fn left_unfinished(return_path: &str) -> bool {
+    SessionStore::open()
+        .map(|store| PendingRequests::new(&store).has_unfinished(return_path, now_secs()))
+        .unwrap_or(false)
+}

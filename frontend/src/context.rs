@@ -1,0 +1,227 @@
+//! The app's sign-in state, shared with every component through a Yew context.
+//!
+//! At start the provider loads `/api/config`, then the identity provider's discovery document,
+//! and restores a session from `sessionStorage`. Loading is retried only when the user asks,
+//! at most [`MAX_ATTEMPTS`] times, so an unreachable provider never causes a loop.
+
+use std::rc::Rc;
+
+use serde::de::DeserializeOwned;
+use shared::SpaConfig;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::api::{ApiClient, ApiError};
+use crate::auth::id_token::DEFAULT_LEEWAY_SECS;
+use crate::auth::storage::SessionStore;
+use crate::auth::{AuthError, ClientSettings, OidcClient, Session, client, now_secs};
+
+/// How many times loading the settings and discovery is attempted before giving up.
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// Whether the identity provider can be used yet.
+#[derive(Debug, Clone)]
+pub enum Provider {
+    /// Settings or discovery are still loading.
+    Loading,
+    /// Discovery succeeded.
+    Ready(Rc<OidcClient>),
+    /// Loading failed; the message says why.
+    Unavailable(String),
+}
+
+impl PartialEq for Provider {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Loading, Self::Loading) => true,
+            (Self::Ready(a), Self::Ready(b)) => Rc::ptr_eq(a, b),
+            (Self::Unavailable(a), Self::Unavailable(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Everything components need to know about sign-in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthState {
+    pub provider: Provider,
+    pub session: Option<Rc<Session>>,
+    /// The last session ended because the API or the provider refused its tokens.
+    pub expired: bool,
+    /// Loading attempts made so far, counting the one under way.
+    pub attempts: u32,
+}
+
+impl Default for AuthState {
+    fn default() -> Self {
+        Self {
+            provider: Provider::Loading,
+            session: None,
+            expired: false,
+            attempts: 1,
+        }
+    }
+}
+
+/// Changes to [`AuthState`].
+#[derive(Debug)]
+pub enum AuthAction {
+    Loaded(Rc<OidcClient>, Option<Session>),
+    Failed(String),
+    Retry,
+    SignedIn(Session),
+    Renewed(Session),
+    Expired,
+}
+
+impl Reducible for AuthState {
+    type Action = AuthAction;
+
+    fn reduce(self: Rc<Self>, action: AuthAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            AuthAction::Loaded(client, session) => {
+                next.provider = Provider::Ready(client);
+                next.session = session.map(Rc::new);
+            }
+            AuthAction::Failed(message) => next.provider = Provider::Unavailable(message),
+            AuthAction::Retry if self.attempts < MAX_ATTEMPTS => {
+                next.provider = Provider::Loading;
+                next.attempts += 1;
+            }
+            AuthAction::Retry => return self,
+            AuthAction::SignedIn(session) | AuthAction::Renewed(session) => {
+                next.session = Some(Rc::new(session));
+                next.expired = false;
+            }
+            AuthAction::Expired => {
+                next.session = None;
+                next.expired = true;
+            }
+        }
+        Rc::new(next)
+    }
+}
+
+/// The handle components get from [`use_auth`].
+pub type AuthContext = UseReducerHandle<AuthState>;
+
+#[derive(Debug, Properties, PartialEq)]
+pub struct AuthProviderProps {
+    #[prop_or_default]
+    pub children: Html,
+}
+
+/// Loads the settings and provides [`AuthContext`] to its children.
+#[function_component]
+pub fn AuthProvider(props: &AuthProviderProps) -> Html {
+    let state = use_reducer(AuthState::default);
+    {
+        let state = state.clone();
+        use_effect_with(state.attempts, move |_| {
+            spawn_local(async move {
+                match load_client().await {
+                    Ok(client) => {
+                        let session = SessionStore::open()
+                            .ok()
+                            .and_then(|store| client.stored_session(&store));
+                        state.dispatch(AuthAction::Loaded(Rc::new(client), session));
+                    }
+                    Err(message) => state.dispatch(AuthAction::Failed(message)),
+                }
+            });
+        });
+    }
+    html! {
+        <ContextProvider<AuthContext> context={state}>
+            { props.children.clone() }
+        </ContextProvider<AuthContext>>
+    }
+}
+
+/// The sign-in state. Must be used below [`AuthProvider`].
+#[hook]
+pub fn use_auth() -> AuthContext {
+    use_context::<AuthContext>().expect("components using auth are rendered inside AuthProvider")
+}
+
+/// Starts sign-in, coming back to `return_path`.
+pub fn sign_in(auth: &AuthContext, return_path: &str) -> Result<(), AuthError> {
+    let Provider::Ready(client) = &auth.provider else {
+        return Err(AuthError::Navigation(
+            "the identity provider is not ready".into(),
+        ));
+    };
+    client.start_sign_in(&SessionStore::open()?, return_path)
+}
+
+/// Signs out locally and at the provider.
+pub fn sign_out(auth: &AuthContext) -> Result<(), AuthError> {
+    let Provider::Ready(client) = &auth.provider else {
+        return Err(AuthError::Navigation(
+            "the identity provider is not ready".into(),
+        ));
+    };
+    client.sign_out(&SessionStore::open()?, auth.session.as_deref())
+}
+
+/// Calls the API with the session's access token, renewing it first when it is about to
+/// expire. A refused token or failed renewal ends the session.
+pub async fn call_api<T: DeserializeOwned>(auth: &AuthContext, path: &str) -> Result<T, ApiError> {
+    let token = access_token(auth).await?;
+    let result = ApiClient::same_origin().get(path, Some(&token)).await;
+    if matches!(result, Err(ApiError::SessionExpired)) {
+        end_session(auth);
+    }
+    result
+}
+
+async fn access_token(auth: &AuthContext) -> Result<String, ApiError> {
+    let (Provider::Ready(client), Some(session)) = (&auth.provider, &auth.session) else {
+        return Err(ApiError::SessionExpired);
+    };
+    if !session.is_expiring(now_secs(), client::REFRESH_MARGIN_SECS) {
+        return Ok(session.access_token().to_owned());
+    }
+    let store = SessionStore::open().map_err(|_| ApiError::SessionExpired)?;
+    match client.refresh(&store, session).await {
+        Ok(renewed) => {
+            let token = renewed.access_token().to_owned();
+            auth.dispatch(AuthAction::Renewed(renewed));
+            Ok(token)
+        }
+        Err(_) => {
+            auth.dispatch(AuthAction::Expired);
+            Err(ApiError::SessionExpired)
+        }
+    }
+}
+
+/// Forgets the session after the API refused its token.
+fn end_session(auth: &AuthContext) {
+    if let (Provider::Ready(client), Ok(store)) = (&auth.provider, SessionStore::open()) {
+        Session::remove(&store, &client.settings().client_id);
+    }
+    auth.dispatch(AuthAction::Expired);
+}
+
+async fn load_client() -> Result<OidcClient, String> {
+    let config: SpaConfig = ApiClient::same_origin()
+        .get("/api/config", None)
+        .await
+        .map_err(|e| format!("the app's settings could not be loaded: {e}"))?;
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .ok_or("this page has no origin")?;
+    let settings = ClientSettings {
+        authority: config.authority,
+        client_id: config.client_id,
+        scope: config.scope,
+        redirect_uri: format!("{origin}{}", config.redirect_path),
+        post_logout_redirect_uri: format!("{origin}{}", config.post_logout_redirect_path),
+        leeway_secs: DEFAULT_LEEWAY_SECS,
+    };
+    OidcClient::discover(settings)
+        .await
+        .map_err(|e| e.to_string())
+}

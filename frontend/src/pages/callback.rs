@@ -1,0 +1,177 @@
+//! `/callback`: where the provider sends the browser back after sign-in.
+
+use std::rc::Rc;
+
+use form_urlencoded::Serializer;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+use yew_router::history::{BrowserHistory, History};
+use yew_router::prelude::*;
+
+use crate::app::Route;
+use crate::auth::state::{Lookup, PendingRequests};
+use crate::auth::storage::SessionStore;
+use crate::auth::{AuthError, AuthorizationResponse, OidcClient, SignInOutcome, now_secs};
+use crate::components::error_banner::ErrorBanner;
+use crate::components::provider_error::ProviderError;
+use crate::components::status::Status;
+use crate::context::{AuthAction, AuthContext, Provider, sign_in, use_auth};
+use crate::pages::unauthorized::{DESCRIPTION_PARAM, ERROR_PARAM, RETURN_PARAM};
+
+#[derive(Debug, Clone, PartialEq)]
+enum View {
+    Working,
+    /// No sign-in of this tab matches (a reload, Back, or an old link) and nobody is signed in.
+    NoRequest,
+    Failed(String),
+}
+
+/// Completes sign-in once the provider is ready. Every outcome either navigates within the app
+/// (replacing this entry, so `code` and `state` leave the address bar and history) or shows a
+/// message; it never sends the browser back to the provider by itself.
+#[function_component]
+pub fn CallbackPage() -> Html {
+    let auth = use_auth();
+    let view = use_state(|| View::Working);
+    let started = use_mut_ref(|| false);
+    {
+        let (auth, view) = (auth.clone(), view.clone());
+        use_effect_with(auth.provider.clone(), move |provider| {
+            if let Provider::Ready(client) = provider
+                && !started.replace(true)
+            {
+                handle_response(client.clone(), auth, view);
+            }
+        });
+    }
+
+    match (&auth.provider, &*view) {
+        (Provider::Unavailable(message), _) => html! {
+            <ProviderError message={message.clone()} />
+        },
+        (_, View::Working) => html! { <Status text="Completing sign-in..." /> },
+        (_, View::NoRequest) => html! { <NoRequest /> },
+        (_, View::Failed(message)) => html! {
+            <ErrorBanner title="Sign-in failed" message={message.clone()}>
+                <RetryActions />
+            </ErrorBanner>
+        },
+    }
+}
+
+fn handle_response(client: Rc<OidcClient>, auth: AuthContext, view: UseStateHandle<View>) {
+    let Ok(store) = SessionStore::open() else {
+        view.set(View::Failed(
+            "this browser does not allow session storage".into(),
+        ));
+        return;
+    };
+    let query = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    let signed_in = auth.session.is_some();
+    match AuthorizationResponse::from_query(&query) {
+        AuthorizationResponse::Error {
+            error,
+            description,
+            state,
+        } => {
+            // RFC 6749 section 4.1.2.1: show the provider's answer; never redirect again.
+            let return_path =
+                state.and_then(
+                    |s| match PendingRequests::new(&store).take(&s, now_secs()) {
+                        Lookup::Pending(request) => Some(request.return_path),
+                        _ => None,
+                    },
+                );
+            let mut target = Serializer::new(String::new());
+            target.append_pair(ERROR_PARAM, &error);
+            if let Some(description) = &description {
+                target.append_pair(DESCRIPTION_PARAM, description);
+            }
+            if let Some(return_path) = &return_path {
+                target.append_pair(RETURN_PARAM, return_path);
+            }
+            replace_location(&format!(
+                "{}?{}",
+                Route::Unauthorized.to_path(),
+                target.finish()
+            ));
+        }
+        AuthorizationResponse::Code { code, state } => spawn_local(async move {
+            match client.complete_sign_in(&store, &code, &state).await {
+                Ok(SignInOutcome::SignedIn {
+                    session,
+                    return_path,
+                }) => {
+                    auth.dispatch(AuthAction::SignedIn(session));
+                    replace_location(&return_path);
+                }
+                Ok(SignInOutcome::AlreadyCompleted { return_path }) if signed_in => {
+                    replace_location(&return_path);
+                }
+                Ok(SignInOutcome::AlreadyCompleted { .. } | SignInOutcome::UnknownState)
+                    if signed_in =>
+                {
+                    replace_location("/");
+                }
+                Ok(_) => view.set(View::NoRequest),
+                Err(e) => view.set(View::Failed(describe(&e))),
+            }
+        }),
+        AuthorizationResponse::Missing if signed_in => replace_location("/"),
+        AuthorizationResponse::Missing => view.set(View::NoRequest),
+    }
+}
+
+fn describe(error: &AuthError) -> String {
+    match error {
+        AuthError::Provider { .. } => format!("{error}. The sign-in code may have expired."),
+        _ => error.to_string(),
+    }
+}
+
+/// `history.replaceState` through the router, so the app re-renders the new route and the
+/// callback URL with its `code` and `state` is gone from history.
+fn replace_location(path: &str) {
+    BrowserHistory::new().replace(crate::auth::safe_return_path(path));
+}
+
+#[function_component]
+fn NoRequest() -> Html {
+    html! {
+        <section class="card">
+            <h1>{ "Nothing to complete" }</h1>
+            <p>
+                { "This sign-in link was already used or has expired, for example after a \
+                   reload or the Back button. You are not signed in." }
+            </p>
+            <RetryActions />
+        </section>
+    }
+}
+
+#[function_component]
+fn RetryActions() -> Html {
+    let auth = use_auth();
+    let error = use_state(|| None::<String>);
+    let onclick = {
+        let (auth, error) = (auth.clone(), error.clone());
+        Callback::from(move |_| {
+            if let Err(e) = sign_in(&auth, "/") {
+                error.set(Some(e.to_string()));
+            }
+        })
+    };
+    html! {
+        <>
+            <div class="actions">
+                <button class="button primary" {onclick}>{ "Sign in" }</button>
+                <Link<Route> to={Route::Home}>{ "Home" }</Link<Route>>
+            </div>
+            if let Some(message) = (*error).clone() {
+                <p class="error" role="alert">{ message }</p>
+            }
+        </>
+    }
+}

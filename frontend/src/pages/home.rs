@@ -1,0 +1,20 @@
+//! `/`: what this app is, and who is signed in.
+
+use yew::prelude::*;
+
+use crate::components::account::Account;
+
+#[function_component]
+pub fn HomePage() -> Html {
+    html! {
+        <>
+            <h1>{ "Secure single-page app" }</h1>
+            <p class="lead">
+                { "This app signs you in with OpenID Connect (authorization code flow with \
+                   PKCE) and calls an API with the access token it receives. The About page is \
+                   protected: opening it signs you in first and brings you back." }
+            </p>
+            <Account />
+        </>
+    }
+}
