@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use actix_web::Error;
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, Next};
@@ -17,8 +17,8 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// request id, status and latency; one `info` event when the response is ready.
 pub async fn request_span(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
     let request_id = incoming_request_id(&req).unwrap_or_else(new_request_id);
     let span = tracing::info_span!(
         "request",
@@ -37,7 +37,7 @@ pub async fn request_span(
             if let Ok(value) = HeaderValue::from_str(&request_id) {
                 response.headers_mut().insert(REQUEST_ID, value);
             }
-            Ok(response)
+            Ok(response.map_into_boxed_body())
         }
         Err(error) => {
             tracing::warn!(%error, latency_ms, "request failed");

@@ -263,7 +263,18 @@ impl KeyStore {
         let jwks_uri = Url::parse(&discovery.jwks_uri)
             .map_err(|e| JwksError::JwksUri(format!("{:?}: {e}", discovery.jwks_uri)))?;
         require_secure_transport(&jwks_uri).map_err(JwksError::JwksUri)?;
-        let set: JwkSet = self.get_json(jwks_uri.as_str()).await?;
+        let set: serde_json::Value = self.get_json(jwks_uri.as_str()).await?;
+        self.install(&set)
+    }
+
+    /// Replaces the cached keys with the usable keys of a JWKS document (RFC 7517
+    /// section 5). Used by [`KeyStore::refresh`], and directly where keys are known in
+    /// advance (benchmarks, offline setups). A set with no usable key changes nothing.
+    pub fn install(&self, document: &serde_json::Value) -> Result<usize, JwksError> {
+        let set = JwkSet::deserialize(document).map_err(|source| JwksError::Json {
+            url: "jwks".to_owned(),
+            source,
+        })?;
         let previous = self.snapshot();
         let fresh = build_key_set(&set.keys, &previous);
         if fresh.is_empty() {

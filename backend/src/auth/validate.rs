@@ -98,6 +98,15 @@ pub trait Clock: Send + Sync + fmt::Debug {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
+impl SystemClock {
+    /// Whole seconds since the Unix epoch.
+    pub fn now_secs() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    }
+}
+
 impl Clock for SystemClock {
     fn now(&self) -> f64 {
         SystemTime::now()
