@@ -1,0 +1,159 @@
+//! The provider's error type and the one place that turns errors into HTTP responses.
+
+use std::borrow::Cow;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::html;
+use crate::keys::KeyError;
+use crate::store::StoreError;
+
+/// OAuth 2.0 error codes (RFC 6749 section 5.2, RFC 7009 section 2.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    InvalidScope,
+    UnsupportedTokenType,
+}
+
+impl OAuthCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OAuthCode::InvalidRequest => "invalid_request",
+            OAuthCode::InvalidClient => "invalid_client",
+            OAuthCode::InvalidGrant => "invalid_grant",
+            OAuthCode::UnauthorizedClient => "unauthorized_client",
+            OAuthCode::UnsupportedGrantType => "unsupported_grant_type",
+            OAuthCode::InvalidScope => "invalid_scope",
+            OAuthCode::UnsupportedTokenType => "unsupported_token_type",
+        }
+    }
+}
+
+impl std::fmt::Display for OAuthCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything that can fail while answering a request.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An OAuth error answered as JSON by the token and revocation endpoints.
+    #[error("{code}: {description}")]
+    OAuth {
+        code: OAuthCode,
+        description: Cow<'static, str>,
+    },
+    /// A request a browser made that cannot be answered with a redirect.
+    #[error("{title}: {message}")]
+    Page {
+        status: StatusCode,
+        title: &'static str,
+        message: Cow<'static, str>,
+    },
+    /// RFC 6750 section 3.1: the bearer token was missing.
+    #[error("missing bearer token")]
+    MissingToken,
+    /// RFC 6750 section 3.1: the bearer token was expired, revoked or malformed.
+    #[error("invalid bearer token: {0}")]
+    InvalidToken(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error("server busy: {0}")]
+    Busy(&'static str),
+}
+
+impl Error {
+    pub fn oauth(code: OAuthCode, description: impl Into<Cow<'static, str>>) -> Self {
+        Error::OAuth {
+            code,
+            description: description.into(),
+        }
+    }
+
+    /// The response for this error (the same as actix would produce).
+    pub fn into_response(self) -> HttpResponse {
+        self.error_response()
+    }
+
+    pub fn page(title: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Error::Page {
+            status: StatusCode::BAD_REQUEST,
+            title,
+            message: message.into(),
+        }
+    }
+}
+
+impl ResponseError for Error {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Error::OAuth {
+                code: OAuthCode::InvalidClient,
+                ..
+            } => StatusCode::UNAUTHORIZED,
+            Error::OAuth { .. } => StatusCode::BAD_REQUEST,
+            Error::Page { status, .. } => *status,
+            Error::MissingToken | Error::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            Error::Store(_) | Error::Key(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        match self {
+            Error::OAuth { code, description } => {
+                tracing::info!(error = %code, description = %description, "oauth error");
+                json_error(status, code.as_str(), description)
+            }
+            Error::Page { title, message, .. } => {
+                tracing::info!(title, message = %message, "error page");
+                html::error_page(status, title, message)
+            }
+            Error::MissingToken => HttpResponse::build(status)
+                .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .finish(),
+            Error::InvalidToken(reason) => {
+                tracing::info!(reason, "bearer token rejected");
+                HttpResponse::build(status)
+                    .insert_header((
+                        header::WWW_AUTHENTICATE,
+                        HeaderValue::from_static(r#"Bearer error="invalid_token""#),
+                    ))
+                    .insert_header((header::CACHE_CONTROL, "no-store"))
+                    .json(serde_json::json!({"error": "invalid_token"}))
+            }
+            Error::Store(e) => {
+                tracing::error!(error = %e, "storage failure");
+                json_error(status, "server_error", "internal error")
+            }
+            Error::Key(e) => {
+                tracing::error!(error = %e, "key failure");
+                json_error(status, "server_error", "internal error")
+            }
+            Error::Busy(what) => {
+                tracing::warn!(what, "capacity reached");
+                json_error(status, "temporarily_unavailable", "try again later")
+            }
+        }
+    }
+}
+
+/// RFC 6749 section 5.2 error body, never cached (section 5.1).
+fn json_error(status: StatusCode, code: &str, description: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(serde_json::json!({"error": code, "error_description": description}))
+}

@@ -1,0 +1,195 @@
+//! The sign-in page: a plain server-rendered form that continues a pending authorization.
+
+use std::net::IpAddr;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use url::Url;
+
+use crate::AppState;
+use crate::authorize::{self, AuthorizationRequest};
+use crate::error::Error;
+use crate::html::{self, LoginForm};
+use crate::params::Params;
+use crate::session::{self, CSRF_COOKIE};
+use crate::store::Session;
+use crate::{password, secret};
+
+/// The one message for every failed sign-in, so it reveals nothing about which part failed.
+pub const FAILURE_MESSAGE: &str = "Invalid username or password.";
+pub const THROTTLED_MESSAGE: &str =
+    "Too many failed sign-in attempts. Wait a few minutes and try again.";
+
+/// GET /login?request=<id>
+pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let params = Params::parse(req.query_string().as_bytes());
+    let Some(id) = params.get("request") else {
+        return expired();
+    };
+    let now = state.clock.now();
+    let Some((request, csrf)) = state
+        .pending
+        .with(&id.to_owned(), now, |p| (p.request.clone(), p.csrf.clone()))
+    else {
+        return expired();
+    };
+    let mut response = render(&state, id, &csrf, &request, "", None, StatusCode::OK);
+    let secure = state.settings.issuer.is_https();
+    let _ = response.add_cookie(&session::csrf_cookie(csrf, secure));
+    response
+}
+
+/// POST /login: checks the CSRF token, the throttle, then the password.
+pub async fn submit(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    if !authorize::is_form(&req) {
+        return Error::page("Invalid request", "Expected a form submission.").into_response();
+    }
+    let form = Params::parse(&body);
+    let now = state.clock.now();
+    let Some(id) = form.get("request").map(str::to_owned) else {
+        return expired();
+    };
+    let Some((request, csrf)) = state
+        .pending
+        .with(&id, now, |p| (p.request.clone(), p.csrf.clone()))
+    else {
+        return expired();
+    };
+    // Double-submit check: the form field and the cookie must both carry the token.
+    let cookie_ok = req
+        .cookie(CSRF_COOKIE)
+        .is_some_and(|c| secret::constant_time_eq(c.value(), &csrf));
+    let field_ok = form
+        .get("csrf")
+        .is_some_and(|f| secret::constant_time_eq(f, &csrf));
+    if !cookie_ok || !field_ok {
+        tracing::warn!("sign-in form rejected: CSRF token mismatch");
+        return Error::page(
+            "Sign-in form expired",
+            "The sign-in form could not be verified. Return to the application and sign in again.",
+        )
+        .into_response();
+    }
+    let username = form.get("username").unwrap_or("").to_owned();
+    let Some(password) = form.get("password").map(str::to_owned) else {
+        return render(
+            &state,
+            &id,
+            &csrf,
+            &request,
+            &username,
+            Some(FAILURE_MESSAGE),
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    let address = req
+        .peer_addr()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+    let Some(attempt) = state.throttle.begin(&username, address, now) else {
+        tracing::warn!(%address, "sign-in throttled");
+        return render(
+            &state,
+            &id,
+            &csrf,
+            &request,
+            &username,
+            Some(THROTTLED_MESSAGE),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    };
+    let verified = {
+        let state = state.clone();
+        let username = username.clone();
+        // Argon2 is deliberately slow: run it off the request threads.
+        web::block(move || {
+            let user = state.settings.user(&username);
+            let phc = user.map_or(state.dummy_password_hash.as_str(), |u| &u.password_hash);
+            password::verify(&password, phc) && user.is_some()
+        })
+        .await
+        .unwrap_or(false)
+    };
+    if !verified {
+        tracing::info!(%address, "sign-in failed");
+        return render(
+            &state,
+            &id,
+            &csrf,
+            &request,
+            &username,
+            Some(FAILURE_MESSAGE),
+            StatusCode::UNAUTHORIZED,
+        );
+    }
+    let now = state.clock.now();
+    state.throttle.succeeded(attempt, now);
+    // The pending request is consumed exactly once, even if the form is posted twice.
+    if state.pending.remove(&id, now).is_none() {
+        return expired();
+    }
+    let session_id = secret::random_token();
+    let session_hash = secret::hash(&session_id);
+    let session = Session {
+        sub: username,
+        auth_time: now,
+    };
+    let lifetime = state.settings.session_lifetime;
+    if let Err(e) = state
+        .store
+        .create_session(&session_hash, &session, now + lifetime)
+    {
+        return Error::from(e).into_response();
+    }
+    tracing::info!(sub = %session.sub, "signed in");
+    let secure = state.settings.issuer.is_https();
+    let mut response = authorize::complete(
+        &state,
+        &request,
+        &session_hash,
+        &session,
+        StatusCode::SEE_OTHER,
+    );
+    let _ = response.add_cookie(&session::session_cookie(session_id, lifetime, secure));
+    let _ = response.add_cookie(&session::removal(CSRF_COOKIE, "/login"));
+    response
+}
+
+fn render(
+    state: &AppState,
+    id: &str,
+    csrf: &str,
+    request: &AuthorizationRequest,
+    username: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> HttpResponse {
+    // After a successful submission the provider redirects to the client; CSP form-action
+    // must allow that origin or browsers block the redirect.
+    let target = Url::parse(&request.redirect_uri)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|_| "'none'".into());
+    html::login_page(
+        status,
+        &LoginForm {
+            request_id: id,
+            csrf,
+            client_id: &request.client_id,
+            username,
+            error,
+            development_users: state.settings.development_users,
+            form_target: &target,
+        },
+    )
+}
+
+fn expired() -> HttpResponse {
+    Error::page(
+        "Sign-in request expired",
+        "This sign-in request is unknown or has expired. Return to the application and sign in again.",
+    )
+    .into_response()
+}
