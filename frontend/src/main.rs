@@ -20,6 +20,9 @@ mod context;
 #[cfg(target_arch = "wasm32")]
 mod pages;
 
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 #[cfg(target_arch = "wasm32")]
 fn main() {
     yew::Renderer::<app::App>::new().render();

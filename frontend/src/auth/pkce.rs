@@ -107,3 +107,21 @@ mod tests {
         assert!(!format!("{verifier:?}").contains("dBjf"));
     }
 }
+
+#[cfg(test)]
+#[cfg(target_arch = "wasm32")]
+mod browser_tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+    use crate::auth::storage::random_bytes;
+
+    #[wasm_bindgen_test]
+    fn verifier_from_browser_randomness_is_valid_and_unique() {
+        let a = CodeVerifier::from_random_bytes(&random_bytes().unwrap());
+        let b = CodeVerifier::from_random_bytes(&random_bytes().unwrap());
+        assert_eq!(a.secret().len(), 43);
+        assert_ne!(a, b);
+        assert_eq!(a.challenge().as_str().len(), 43);
+    }
+}

@@ -176,3 +176,31 @@ mod tests {
         assert!(!shown.contains("\"at\"") && !shown.contains("rt") && !shown.contains("\"it\""));
     }
 }
+
+#[cfg(test)]
+#[cfg(target_arch = "wasm32")]
+mod browser_tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+    use crate::auth::now_secs;
+    use crate::auth::storage::SessionStore;
+
+    #[wasm_bindgen_test]
+    fn session_is_kept_in_session_storage_and_never_in_local_storage() {
+        let store = SessionStore::open().unwrap();
+        let session = tests::session(Some(now_secs() + 300));
+        session.save(&store, "browser-test").unwrap();
+        assert_eq!(Session::load(&store, "browser-test"), Some(session));
+        let local = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+        assert_eq!(local.length().unwrap(), 0);
+        Session::remove(&store, "browser-test");
+        assert_eq!(Session::load(&store, "browser-test"), None);
+    }
+
+    #[wasm_bindgen_test]
+    fn browser_clock_is_in_seconds() {
+        let now = now_secs();
+        assert!((1_600_000_000..4_000_000_000).contains(&now), "{now}");
+    }
+}

@@ -291,3 +291,40 @@ mod tests {
         assert!(!shown.contains("verifier-s") && !shown.contains("nonce-s"));
     }
 }
+
+#[cfg(test)]
+#[cfg(target_arch = "wasm32")]
+mod browser_tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+    use crate::auth::now_secs;
+    use crate::auth::storage::SessionStore;
+
+    #[wasm_bindgen_test]
+    fn pending_requests_survive_in_session_storage_keyed_by_state() {
+        let store = SessionStore::open().unwrap();
+        let requests = PendingRequests::new(&store);
+        let now = now_secs();
+        for (state, path) in [("tab-a", "/about"), ("tab-b", "/")] {
+            requests
+                .save(&PendingRequest {
+                    state: state.into(),
+                    nonce: format!("n-{state}"),
+                    code_verifier: format!("v-{state}"),
+                    return_path: path.into(),
+                    created_at: now,
+                })
+                .unwrap();
+        }
+        let raw = store.get(&format!("{KEY_PREFIX}tab-a")).unwrap();
+        assert!(raw.contains("\"status\":\"pending\""), "{raw}");
+        let Lookup::Pending(b) = requests.take("tab-b", now) else {
+            panic!("tab-b is pending");
+        };
+        assert_eq!(b.nonce, "n-tab-b");
+        assert!(requests.has_unfinished("/about", now));
+        requests.clear();
+        assert!(!store.keys().iter().any(|k| k.starts_with(KEY_PREFIX)));
+    }
+}

@@ -133,3 +133,31 @@ mod tests {
         assert_eq!(store.get("a"), None);
     }
 }
+
+#[cfg(test)]
+#[cfg(target_arch = "wasm32")]
+mod browser_tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    #[wasm_bindgen_test]
+    fn session_store_round_trips_in_session_storage_only() {
+        let store = SessionStore::open().unwrap();
+        store.set("test.key", "value").unwrap();
+        assert_eq!(store.get("test.key").as_deref(), Some("value"));
+        assert!(store.keys().contains(&"test.key".to_owned()));
+        let local = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+        assert_eq!(local.get_item("test.key").unwrap(), None);
+        store.remove("test.key");
+        assert_eq!(store.get("test.key"), None);
+    }
+
+    #[wasm_bindgen_test]
+    fn random_bytes_come_from_crypto_and_differ() {
+        let a = random_bytes::<32>().unwrap();
+        let b = random_bytes::<32>().unwrap();
+        assert_ne!(a, b);
+        assert_ne!(a, [0; 32]);
+    }
+}
