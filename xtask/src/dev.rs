@@ -101,6 +101,12 @@ async fn supervise(workspace: &Workspace, tools: &Tools, ports: &Ports) -> anyho
     trunk
         .current_dir(&workspace.root)
         .args(["serve", "--port", &ports.spa.to_string()]);
+    if ports.backend.port() != 5000 {
+        // Trunk.toml proxies to the default backend port; point a copy at the chosen one.
+        let path = data_dir.join("Trunk.dev.toml");
+        write_trunk_config(&workspace.root, &path, ports.backend)?;
+        trunk.arg("--config").arg(path);
+    }
 
     let mut running = vec![
         Part::spawn("identity", identity, Output::Stream)?,
@@ -189,6 +195,44 @@ pub fn write_identity_config(path: &Path, origins: &[String]) -> anyhow::Result<
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
+/// A copy of `Trunk.toml` whose proxies reach the backend at `backend` and whose paths are
+/// absolute (Trunk resolves them against the configuration file's own folder).
+fn write_trunk_config(root: &Path, path: &Path, backend: SocketAddr) -> anyhow::Result<()> {
+    let source = root.join("Trunk.toml");
+    let text = std::fs::read_to_string(&source)
+        .with_context(|| format!("reading {}", source.display()))?;
+    let mut config: toml::Table =
+        toml::from_str(&text).with_context(|| format!("parsing {}", source.display()))?;
+    let absolute = |value: &mut toml::Value| {
+        if let Some(relative) = value.as_str() {
+            *value = root.join(relative).display().to_string().into();
+        }
+    };
+    if let Some(build) = config.get_mut("build").and_then(toml::Value::as_table_mut) {
+        build.get_mut("target").map(absolute);
+        build.get_mut("dist").map(absolute);
+    }
+    if let Some(watch) = config.get_mut("watch").and_then(toml::Value::as_table_mut) {
+        for key in ["watch", "ignore"] {
+            if let Some(paths) = watch.get_mut(key).and_then(toml::Value::as_array_mut) {
+                paths.iter_mut().for_each(absolute);
+            }
+        }
+    }
+    let proxies = config
+        .get_mut("proxies")
+        .and_then(toml::Value::as_array_mut);
+    for proxy in proxies.into_iter().flatten() {
+        if let Some(url) = proxy.get_mut("backend")
+            && let Some(text) = url.as_str()
+        {
+            *url = text.replace("127.0.0.1:5000", &backend.to_string()).into();
+        }
+    }
+    let text = toml::to_string(&config).context("writing the Trunk configuration")?;
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
 fn addr_from_env(variable: &str, default: &str) -> anyhow::Result<SocketAddr> {
     let value = std::env::var(variable).unwrap_or_else(|_| default.to_owned());
     value
@@ -230,6 +274,28 @@ mod tests {
             client["allowed_cors_origins"][0].as_str(),
             Some("http://localhost:5100")
         );
+    }
+
+    #[test]
+    fn trunk_config_follows_the_backend_port() {
+        let root = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            root.path().join("Trunk.toml"),
+            "[build]\ntarget = \"frontend/index.html\"\n\n\
+             [[proxies]]\nbackend = \"http://127.0.0.1:5000/api/\"\n",
+        )
+        .expect("write Trunk.toml");
+        let path = root.path().join("dev.toml");
+        let backend = "127.0.0.1:5100".parse().expect("address");
+        write_trunk_config(root.path(), &path, backend).expect("written");
+        let config: toml::Table =
+            toml::from_str(&std::fs::read_to_string(&path).expect("read")).expect("valid TOML");
+        assert_eq!(
+            config["proxies"][0]["backend"].as_str(),
+            Some("http://127.0.0.1:5100/api/")
+        );
+        let target = root.path().join("frontend/index.html");
+        assert_eq!(config["build"]["target"].as_str(), target.to_str());
     }
 
     #[test]
