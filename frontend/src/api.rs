@@ -92,6 +92,20 @@ pub fn decode<T: serde::de::DeserializeOwned>(status: u16, body: &str) -> Result
     }
 }
 
+/// An API answer not yet decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+impl ApiResponse {
+    /// Decodes the body as `T`, see [`decode`].
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+        decode(self.status, &self.body)
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 impl ApiClient {
     /// `GET`s `path` and decodes the JSON answer. `access_token` is attached only if the
@@ -101,6 +115,16 @@ impl ApiClient {
         path: &str,
         access_token: Option<&str>,
     ) -> Result<T, ApiError> {
+        self.send(path, access_token).await?.json()
+    }
+
+    /// `GET`s `path` and returns the raw answer; a network failure is an error, any HTTP
+    /// status is not. Not generic, so the request code exists once in the binary.
+    pub async fn send(
+        &self,
+        path: &str,
+        access_token: Option<&str>,
+    ) -> Result<ApiResponse, ApiError> {
         let url = self.url(path);
         let origin = web_sys::window()
             .and_then(|w| w.location().origin().ok())
@@ -113,7 +137,7 @@ impl ApiClient {
         let response = request.send().await.map_err(network)?;
         let status = response.status();
         let body = response.text().await.map_err(network)?;
-        decode(status, &body)
+        Ok(ApiResponse { status, body })
     }
 }
 

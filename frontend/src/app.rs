@@ -7,10 +7,7 @@ use yew_router::prelude::*;
 
 use crate::components::nav::Nav;
 use crate::context::AuthProvider;
-use crate::pages::{
-    about::AboutPage, callback::CallbackPage, home::HomePage, not_found::NotFoundPage,
-    unauthorized::UnauthorizedPage,
-};
+use crate::pages::{about::AboutPage, callback::CallbackPage, home, not_found, unauthorized};
 
 /// Every page of the app. `/callback` must match the configured redirect path.
 #[derive(Debug, Clone, PartialEq, Eq, Routable)]
@@ -30,11 +27,11 @@ pub enum Route {
 
 fn switch(route: Route) -> Html {
     match route {
-        Route::Home => html! { <HomePage /> },
+        Route::Home => home::page(),
         Route::About => html! { <AboutPage /> },
         Route::Callback => html! { <CallbackPage /> },
-        Route::Unauthorized => html! { <UnauthorizedPage /> },
-        Route::NotFound => html! { <NotFoundPage /> },
+        Route::Unauthorized => html! { <unauthorized::UnauthorizedPage /> },
+        Route::NotFound => not_found::page(),
     }
 }
 

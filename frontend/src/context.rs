@@ -6,12 +6,11 @@
 
 use std::rc::Rc;
 
-use serde::de::DeserializeOwned;
 use shared::SpaConfig;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::api::{ApiClient, ApiError};
+use crate::api::{ApiClient, ApiError, ApiResponse};
 use crate::auth::id_token::DEFAULT_LEEWAY_SECS;
 use crate::auth::storage::SessionStore;
 use crate::auth::{AuthError, ClientSettings, OidcClient, Session, client, now_secs};
@@ -166,14 +165,15 @@ pub fn sign_out(auth: &AuthContext) -> Result<(), AuthError> {
 }
 
 /// Calls the API with the session's access token, renewing it first when it is about to
-/// expire. A refused token or failed renewal ends the session.
-pub async fn call_api<T: DeserializeOwned>(auth: &AuthContext, path: &str) -> Result<T, ApiError> {
+/// expire. A refused token (HTTP 401) or a failed renewal ends the session.
+pub async fn call_api(auth: &AuthContext, path: &str) -> Result<ApiResponse, ApiError> {
     let token = access_token(auth).await?;
-    let result = ApiClient::same_origin().get(path, Some(&token)).await;
-    if matches!(result, Err(ApiError::SessionExpired)) {
+    let response = ApiClient::same_origin().send(path, Some(&token)).await?;
+    if response.status == 401 {
         end_session(auth);
+        return Err(ApiError::SessionExpired);
     }
-    result
+    Ok(response)
 }
 
 async fn access_token(auth: &AuthContext) -> Result<String, ApiError> {

@@ -2,9 +2,9 @@
 
 use yew::prelude::*;
 
-use crate::components::error_banner::ErrorBanner;
+use crate::components::error_banner::error_banner;
 use crate::components::provider_error::ProviderError;
-use crate::components::status::Status;
+use crate::components::status::status;
 use crate::context::{Provider, sign_in, sign_out, use_auth};
 
 /// The signed-in user's name and a sign-out button, or a sign-in button.
@@ -35,13 +35,13 @@ pub fn Account() -> Html {
         })
     };
 
-    let banner = (*error).clone().map(|message| {
-        html! { <ErrorBanner title="That did not work" {message} /> }
-    });
+    let banner = (*error)
+        .clone()
+        .map(|message| error_banner("That did not work", message, Html::default()));
     let body = match (&auth.provider, &auth.session) {
         (Provider::Loading, _) => html! {
             <>
-                <Status text="Loading sign-in settings..." />
+                { status("Loading sign-in settings...") }
                 <button id="sign-in" class="button" disabled=true>{ "Sign in" }</button>
             </>
         },

@@ -2,25 +2,14 @@
 
 use yew::prelude::*;
 
-#[derive(Debug, Properties, PartialEq)]
-pub struct ErrorBannerProps {
-    /// A title such as "Sign-in failed".
-    pub title: AttrValue,
-    /// The detail, shown as text.
-    pub message: AttrValue,
-    /// Actions such as a retry button.
-    #[prop_or_default]
-    pub children: Html,
-}
-
-/// An error box with class `error`, announced by screen readers (`role="alert"`).
-#[function_component]
-pub fn ErrorBanner(props: &ErrorBannerProps) -> Html {
+/// An error box with class `error`, announced by screen readers (`role="alert"`): a title,
+/// the detail as text, and optional actions such as a retry button.
+pub fn error_banner(title: &'static str, message: impl Into<AttrValue>, actions: Html) -> Html {
     html! {
         <div class="error" role="alert">
-            <strong>{ props.title.clone() }</strong>
-            <p>{ props.message.clone() }</p>
-            { props.children.clone() }
+            <strong>{ title }</strong>
+            <p>{ message.into() }</p>
+            { actions }
         </div>
     }
 }

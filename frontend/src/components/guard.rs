@@ -6,9 +6,9 @@ use yew_router::prelude::*;
 use crate::auth::now_secs;
 use crate::auth::state::PendingRequests;
 use crate::auth::storage::SessionStore;
-use crate::components::error_banner::ErrorBanner;
+use crate::components::error_banner::error_banner;
 use crate::components::provider_error::ProviderError;
-use crate::components::status::Status;
+use crate::components::status::status;
 use crate::context::{AuthContext, Provider, sign_in, use_auth};
 
 #[derive(Debug, Properties, PartialEq)]
@@ -59,7 +59,7 @@ pub fn Guard(props: &GuardProps) -> Html {
 
     let client_redirecting = matches!(&auth.provider, Provider::Ready(c) if c.is_redirecting());
     match (&auth.provider, &auth.session) {
-        (Provider::Loading, _) => html! { <Status text="Loading sign-in settings..." /> },
+        (Provider::Loading, _) => status("Loading sign-in settings..."),
         (Provider::Unavailable(message), _) => html! {
             <ProviderError message={message.clone()} />
         },
@@ -67,13 +67,11 @@ pub fn Guard(props: &GuardProps) -> Html {
         (Provider::Ready(_), None) => {
             if let Some(message) = (*sign_in_error).clone() {
                 let retry = start.reform(|_: MouseEvent| ());
-                html! {
-                    <ErrorBanner title="Sign-in could not start" {message}>
-                        <button class="button" onclick={retry}>{ "Try again" }</button>
-                    </ErrorBanner>
-                }
+                let action =
+                    html! { <button class="button" onclick={retry}>{ "Try again" }</button> };
+                error_banner("Sign-in could not start", message, action)
             } else if *redirecting || client_redirecting || automatic {
-                html! { <Status text="Signing you in..." /> }
+                status("Signing you in...")
             } else {
                 let reason = if auth.expired {
                     "Your session has expired."

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use crate::components::error_banner::ErrorBanner;
+use crate::components::error_banner::error_banner;
 use crate::context::{AuthAction, MAX_ATTEMPTS, use_auth};
 
 #[derive(Debug, Properties, PartialEq)]
@@ -30,9 +30,5 @@ pub fn ProviderError(props: &ProviderErrorProps) -> Html {
             <p>{ format!("Gave up after {MAX_ATTEMPTS} attempts. Please reload the page later.") }</p>
         }
     };
-    html! {
-        <ErrorBanner title="Sign-in is unavailable" message={props.message.clone()}>
-            { action }
-        </ErrorBanner>
-    }
+    error_banner("Sign-in is unavailable", props.message.clone(), action)
 }

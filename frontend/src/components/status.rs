@@ -2,18 +2,15 @@
 
 use yew::prelude::*;
 
-#[derive(Debug, Properties, PartialEq)]
-pub struct StatusProps {
-    pub text: AttrValue,
-}
-
 /// "Loading..."-style text that screen readers announce without interrupting.
-#[function_component]
-pub fn Status(props: &StatusProps) -> Html {
+///
+/// A plain function rather than a component: it has no state, and every component costs
+/// code in the wasm binary.
+pub fn status(text: &'static str) -> Html {
     html! {
         <p class="status" role="status" aria-live="polite">
             <span class="spinner" aria-hidden="true"></span>
-            { props.text.clone() }
+            { text }
         </p>
     }
 }

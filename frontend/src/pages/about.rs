@@ -4,10 +4,10 @@ use shared::{Service, Values};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::api::ApiError;
-use crate::components::error_banner::ErrorBanner;
+use crate::api::{ApiError, ApiResponse};
+use crate::components::error_banner::error_banner;
 use crate::components::guard::Guard;
-use crate::context::{AuthContext, call_api, use_auth};
+use crate::context::{call_api, use_auth};
 
 #[function_component]
 pub fn AboutPage() -> Html {
@@ -20,101 +20,135 @@ pub fn AboutPage() -> Html {
                        the secure one fails without it." }
                 </p>
                 <div class="grid">
-                    <ValuesCard />
-                    <ServicesCard />
+                    <ApiCard endpoint={Endpoint::Values} />
+                    <ApiCard endpoint={Endpoint::Services} />
                 </div>
             </Guard>
         </>
     }
 }
 
+/// The two API resources this page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    /// `GET /api/values`, public.
+    Values,
+    /// `GET /api/services`, needs the bearer token.
+    Services,
+}
+
+impl Endpoint {
+    fn path(self) -> &'static str {
+        match self {
+            Self::Values => "/api/values",
+            Self::Services => "/api/services",
+        }
+    }
+
+    fn decode(self, response: &ApiResponse) -> Result<Payload, ApiError> {
+        match self {
+            Self::Values => response.json().map(Payload::Values),
+            Self::Services => response.json().map(Payload::Services),
+        }
+    }
+}
+
+/// A decoded answer.
+#[derive(Debug, Clone, PartialEq)]
+enum Payload {
+    Values(Values),
+    Services(Vec<Service>),
+}
+
 /// An API call's progress.
 #[derive(Debug, Clone, PartialEq)]
-enum Call<T> {
+enum Call {
     Idle,
     Loading,
-    Done(T),
+    Done(Payload),
     Failed(ApiError),
 }
 
-#[hook]
-fn use_api_call<T>(path: &'static str) -> (UseStateHandle<Call<T>>, Callback<MouseEvent>)
-where
-    T: serde::de::DeserializeOwned + 'static,
-{
+#[derive(Debug, Properties, PartialEq)]
+struct ApiCardProps {
+    endpoint: Endpoint,
+}
+
+/// A button that calls one endpoint, with its loading state, result and error.
+#[function_component]
+fn ApiCard(props: &ApiCardProps) -> Html {
+    let endpoint = props.endpoint;
     let auth = use_auth();
     let call = use_state(|| Call::Idle);
-    let start = {
+    let onclick = {
         let call = call.clone();
         Callback::from(move |_: MouseEvent| {
-            let (auth, call): (AuthContext, _) = (auth.clone(), call.clone());
+            let (auth, call) = (auth.clone(), call.clone());
             call.set(Call::Loading);
             spawn_local(async move {
-                match call_api::<T>(&auth, path).await {
-                    Ok(value) => call.set(Call::Done(value)),
-                    Err(e) => call.set(Call::Failed(e)),
-                }
+                let result = match call_api(&auth, endpoint.path()).await {
+                    Ok(response) => endpoint.decode(&response),
+                    Err(e) => Err(e),
+                };
+                call.set(match result {
+                    Ok(payload) => Call::Done(payload),
+                    Err(e) => Call::Failed(e),
+                });
             });
         })
     };
-    (call, start)
-}
-
-#[function_component]
-fn ValuesCard() -> Html {
-    let (call, onclick) = use_api_call::<Values>("/api/values");
     let loading = matches!(*call, Call::Loading);
+    let (title, about, id, label, failed) = match endpoint {
+        Endpoint::Values => (
+            "Values",
+            "GET /api/values, open to everyone.",
+            "call-api",
+            "Call API",
+            "Call API failed",
+        ),
+        Endpoint::Services => (
+            "Services",
+            "GET /api/services, needs a valid access token with the api1 scope.",
+            "call-secure-api",
+            "Call Secure API",
+            "Call Secure API failed",
+        ),
+    };
     let result = match &*call {
-        Call::Done(values) if values.is_empty() => html! { <p>{ "The API sent no values." }</p> },
-        Call::Done(values) => html! {
-            <ul id="values" class="values">
-                { for values.iter().map(|v| html! { <li>{ v }</li> }) }
-            </ul>
-        },
-        Call::Failed(e) => {
-            html! { <ErrorBanner title="Call API failed" message={e.to_string()} /> }
-        }
-        Call::Idle | Call::Loading => html! {},
+        Call::Done(payload) => render(payload),
+        Call::Failed(e) => error_banner(failed, e.to_string(), Html::default()),
+        Call::Idle | Call::Loading => Html::default(),
     };
     html! {
-        <section class="card" aria-labelledby="values-title" aria-busy={loading.to_string()}>
-            <h2 id="values-title">{ "Values" }</h2>
-            <p>{ "GET /api/values, open to everyone." }</p>
-            <button id="call-api" class="button primary" {onclick} disabled={loading}>
-                { if loading { "Calling..." } else { "Call API" } }
+        <section class="card" aria-label={title} aria-busy={loading.to_string()}>
+            <h2>{ title }</h2>
+            <p>{ about }</p>
+            <button {id} class="button primary" {onclick} disabled={loading}>
+                { if loading { "Calling..." } else { label } }
             </button>
             { result }
         </section>
     }
 }
 
-#[function_component]
-fn ServicesCard() -> Html {
-    let (call, onclick) = use_api_call::<Vec<Service>>("/api/services");
-    let loading = matches!(*call, Call::Loading);
-    let result = match &*call {
-        Call::Done(services) if services.is_empty() => {
+fn render(payload: &Payload) -> Html {
+    match payload {
+        Payload::Values(values) if values.is_empty() => {
+            html! { <p>{ "The API sent no values." }</p> }
+        }
+        Payload::Services(services) if services.is_empty() => {
             html! { <p>{ "The API sent no services." }</p> }
         }
-        Call::Done(services) => html! {
+        Payload::Values(values) => html! {
+            <ul id="values" class="values">
+                { for values.iter().map(|v| html! { <li>{ v }</li> }) }
+            </ul>
+        },
+        Payload::Services(services) => html! {
             <ul id="services" class="services">
                 { for services.iter().map(service) }
             </ul>
         },
-        Call::Failed(e) => html! {
-            <ErrorBanner title="Call Secure API failed" message={e.to_string()} />
-        },
-        Call::Idle | Call::Loading => html! {},
-    };
-    html! {
-        <section class="card" aria-labelledby="services-title" aria-busy={loading.to_string()}>
-            <h2 id="services-title">{ "Services" }</h2>
-            <p>{ "GET /api/services, needs a valid access token with the api1 scope." }</p>
-            <button id="call-secure-api" class="button primary" {onclick} disabled={loading}>
-                { if loading { "Calling..." } else { "Call Secure API" } }
-            </button>
-            { result }
-        </section>
     }
 }
 

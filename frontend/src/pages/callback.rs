@@ -12,9 +12,9 @@ use crate::app::Route;
 use crate::auth::state::{Lookup, PendingRequests};
 use crate::auth::storage::SessionStore;
 use crate::auth::{AuthError, AuthorizationResponse, OidcClient, SignInOutcome, now_secs};
-use crate::components::error_banner::ErrorBanner;
+use crate::components::error_banner::error_banner;
 use crate::components::provider_error::ProviderError;
-use crate::components::status::Status;
+use crate::components::status::status;
 use crate::context::{AuthAction, AuthContext, Provider, sign_in, use_auth};
 use crate::pages::unauthorized::{DESCRIPTION_PARAM, ERROR_PARAM, RETURN_PARAM};
 
@@ -49,13 +49,13 @@ pub fn CallbackPage() -> Html {
         (Provider::Unavailable(message), _) => html! {
             <ProviderError message={message.clone()} />
         },
-        (_, View::Working) => html! { <Status text="Completing sign-in..." /> },
-        (_, View::NoRequest) => html! { <NoRequest /> },
-        (_, View::Failed(message)) => html! {
-            <ErrorBanner title="Sign-in failed" message={message.clone()}>
-                <RetryActions />
-            </ErrorBanner>
-        },
+        (_, View::Working) => status("Completing sign-in..."),
+        (_, View::NoRequest) => no_request(),
+        (_, View::Failed(message)) => error_banner(
+            "Sign-in failed",
+            message.clone(),
+            html! { <RetryActions /> },
+        ),
     }
 }
 
@@ -137,8 +137,7 @@ fn replace_location(path: &str) {
     BrowserHistory::new().replace(crate::auth::safe_return_path(path));
 }
 
-#[function_component]
-fn NoRequest() -> Html {
+fn no_request() -> Html {
     html! {
         <section class="card">
             <h1>{ "Nothing to complete" }</h1>

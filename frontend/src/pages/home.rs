@@ -4,8 +4,8 @@ use yew::prelude::*;
 
 use crate::components::account::Account;
 
-#[function_component]
-pub fn HomePage() -> Html {
+/// The page body; the account panel inside it follows the sign-in state.
+pub fn page() -> Html {
     html! {
         <>
             <h1>{ "Secure single-page app" }</h1>

@@ -5,8 +5,7 @@ use yew_router::prelude::*;
 
 use crate::app::Route;
 
-#[function_component]
-pub fn NotFoundPage() -> Html {
+pub fn page() -> Html {
     html! {
         <>
             <h1>{ "Page not found" }</h1>

@@ -5,7 +5,7 @@ use yew_router::prelude::*;
 
 use crate::app::Route;
 use crate::auth::safe_return_path;
-use crate::components::error_banner::ErrorBanner;
+use crate::components::error_banner::error_banner;
 use crate::context::{Provider, sign_in, use_auth};
 
 /// Query parameter names this page reads.
@@ -38,21 +38,22 @@ pub fn UnauthorizedPage() -> Html {
         })
     };
     let ready = matches!(auth.provider, Provider::Ready(_));
+    let actions = html! {
+        <div class="actions">
+            <button class="button primary" id="try-again" onclick={try_again} disabled={!ready}>
+                { "Try again" }
+            </button>
+            <Link<Route> to={Route::Home}>{ "Home" }</Link<Route>>
+        </div>
+    };
+    let start_error = (*error)
+        .clone()
+        .map(|message| error_banner("Sign-in could not start", message, Html::default()));
     html! {
         <>
             <h1>{ "Sign-in failed" }</h1>
-            <ErrorBanner title="The identity provider did not sign you in" {message}>
-                <div class="actions">
-                    <button class="button primary" id="try-again" onclick={try_again}
-                        disabled={!ready}>
-                        { "Try again" }
-                    </button>
-                    <Link<Route> to={Route::Home}>{ "Home" }</Link<Route>>
-                </div>
-            </ErrorBanner>
-            if let Some(message) = (*error).clone() {
-                <ErrorBanner title="Sign-in could not start" {message} />
-            }
+            { error_banner("The identity provider did not sign you in", message, actions) }
+            { for start_error }
         </>
     }
 }
