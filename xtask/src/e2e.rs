@@ -325,6 +325,18 @@ impl Journey {
     }
 
     async fn signs_out(&self, browser: &Client) -> anyhow::Result<()> {
+        wait_for(browser, Locator::Id("nav-home"))
+            .await?
+            .click()
+            .await?;
+        let name = wait_for(browser, Locator::Id("user-name"))
+            .await?
+            .text()
+            .await?;
+        ensure!(
+            name.contains("Alice"),
+            "the home page names {name:?} as signed in"
+        );
         wait_for(browser, Locator::Id("sign-out"))
             .await?
             .click()
@@ -386,7 +398,12 @@ impl Journey {
                 !query.iter().any(|key| key == "code" || key == "state"),
                 "the address still carries {query:?}"
             );
-            Ok(browser.find(Locator::Id("user-name")).await?.text().await?)
+            // The navigation bar names the signed-in user on every page.
+            Ok(browser
+                .find(Locator::Css(".nav-user"))
+                .await?
+                .text()
+                .await?)
         })
         .await?;
         ensure!(

@@ -44,6 +44,9 @@ impl Part {
     ) -> anyhow::Result<Self> {
         let described = describe(&command);
         let mut command = tokio::process::Command::from(command);
+        if output == Output::Capture {
+            command.env("NO_COLOR", "1");
+        }
         command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
