@@ -7,6 +7,8 @@
 
 use shared::ErrorBody;
 
+use crate::auth::json;
+
 /// Why an API call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -83,11 +85,11 @@ pub fn may_send_bearer(url: &str, origin: &str) -> bool {
 /// Maps a response to a result: 401 is a lost session, other errors keep their error body.
 pub fn decode<T: serde::de::DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
     match status {
-        200..=299 => serde_json::from_str(body).map_err(|e| ApiError::InvalidBody(e.to_string())),
+        200..=299 => json::from_str(body).map_err(ApiError::InvalidBody),
         401 => Err(ApiError::SessionExpired),
         _ => Err(ApiError::Status {
             status,
-            body: serde_json::from_str(body).ok(),
+            body: json::from_str(body).ok(),
         }),
     }
 }

@@ -7,7 +7,7 @@ use yew_router::prelude::*;
 
 use crate::components::nav::Nav;
 use crate::context::AuthProvider;
-use crate::pages::{about::AboutPage, callback::CallbackPage, home, not_found, unauthorized};
+use crate::pages::{about, callback::CallbackPage, home, not_found, unauthorized};
 
 /// Every page of the app. `/callback` must match the configured redirect path.
 #[derive(Debug, Clone, PartialEq, Eq, Routable)]
@@ -28,7 +28,7 @@ pub enum Route {
 fn switch(route: Route) -> Html {
     match route {
         Route::Home => home::page(),
-        Route::About => html! { <AboutPage /> },
+        Route::About => about::page(),
         Route::Callback => html! { <CallbackPage /> },
         Route::Unauthorized => html! { <unauthorized::UnauthorizedPage /> },
         Route::NotFound => not_found::page(),

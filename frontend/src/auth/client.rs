@@ -9,6 +9,7 @@ use form_urlencoded::Serializer;
 
 use super::AuthError;
 use super::discovery::ProviderMetadata;
+use super::json;
 use super::id_token::{self, Expectations, ExpectedNonce};
 use super::pkce::{CodeChallenge, CodeVerifier, VERIFIER_BYTES};
 use super::session::{Session, TokenErrorResponse, TokenResponse};
@@ -273,9 +274,9 @@ impl OidcClient {
 /// Parses a token endpoint answer: 200 with a token response, or an RFC 6749 section 5.2 error.
 pub fn parse_token_response(status: u16, body: &str) -> Result<TokenResponse, AuthError> {
     if (200..300).contains(&status) {
-        return serde_json::from_str(body).map_err(|e| AuthError::InvalidResponse(e.to_string()));
+        return json::from_str(body).map_err(AuthError::InvalidResponse);
     }
-    match serde_json::from_str::<TokenErrorResponse>(body) {
+    match json::from_str::<TokenErrorResponse>(body) {
         Ok(error) => Err(AuthError::Provider {
             error: error.error,
             description: error.error_description,

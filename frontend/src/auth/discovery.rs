@@ -46,8 +46,7 @@ pub struct ProviderMetadata {
 impl ProviderMetadata {
     /// Parses and checks a discovery document fetched for `authority`.
     pub fn from_json(json: &str, authority: &str) -> Result<Self, DiscoveryError> {
-        let metadata: Self = serde_json::from_str(json)
-            .map_err(|e| DiscoveryError::InvalidDocument(e.to_string()))?;
+        let metadata: Self = super::json::from_str(json).map_err(DiscoveryError::InvalidDocument)?;
         metadata.check(authority)?;
         Ok(metadata)
     }

@@ -170,7 +170,9 @@ pub fn decode(id_token: &str) -> Result<IdTokenClaims, IdTokenError> {
     let json = URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|e| IdTokenError::Malformed(format!("payload is not base64url: {e}")))?;
-    serde_json::from_slice(&json)
+    let json = std::str::from_utf8(&json)
+        .map_err(|_| IdTokenError::Malformed("payload is not UTF-8".into()))?;
+    super::json::from_str(json)
         .map_err(|e| IdTokenError::Malformed(format!("payload is not a claims set: {e}")))
 }
 

@@ -8,6 +8,7 @@
 pub mod client;
 pub mod discovery;
 pub mod id_token;
+pub mod json;
 pub mod pkce;
 pub mod session;
 pub mod state;

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::json;
 use super::storage::{PlatformError, Store};
 
 /// Key prefix of the stored session; the client id follows.
@@ -99,13 +100,12 @@ impl Session {
 
     /// The session stored for `client_id`, if any and readable.
     pub fn load<S: Store>(store: &S, client_id: &str) -> Option<Self> {
-        serde_json::from_str(&store.get(&key(client_id))?).ok()
+        json::from_str(&store.get(&key(client_id))?).ok()
     }
 
     /// Stores the session for `client_id`.
     pub fn save<S: Store>(&self, store: &S, client_id: &str) -> Result<(), PlatformError> {
-        let json = serde_json::to_string(self)
-            .map_err(|e| PlatformError::StorageUnavailable(e.to_string()))?;
+        let json = json::to_string(self).map_err(PlatformError::StorageUnavailable)?;
         store.set(&key(client_id), &json)
     }
 

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::json;
 use super::storage::{PlatformError, Store};
 
 /// Key prefix of the entries.
@@ -86,8 +87,8 @@ impl<'s, S: Store> PendingRequests<'s, S> {
     /// Saves a new request, first dropping entries older than [`REQUEST_LIFETIME_SECS`].
     pub fn save(&self, request: &PendingRequest) -> Result<(), PlatformError> {
         self.prune(request.created_at);
-        let json = serde_json::to_string(&Entry::Pending(request.clone()))
-            .map_err(|e| PlatformError::StorageUnavailable(e.to_string()))?;
+        let json = json::to_string(&Entry::Pending(request.clone()))
+            .map_err(PlatformError::StorageUnavailable)?;
         self.store.set(&key(&request.state), &json)
     }
 
@@ -116,7 +117,7 @@ impl<'s, S: Store> PendingRequests<'s, S> {
             return_path: return_path.into(),
             completed_at: now,
         };
-        if let Ok(json) = serde_json::to_string(&entry) {
+        if let Ok(json) = json::to_string(&entry) {
             // Losing the marker only makes a later reload of the callback less helpful.
             let _ = self.store.set(&key(state), &json);
         }
@@ -147,7 +148,7 @@ impl<'s, S: Store> PendingRequests<'s, S> {
     }
 
     fn entry(&self, key: &str) -> Option<Entry> {
-        serde_json::from_str(&self.store.get(key)?).ok()
+        json::from_str(&self.store.get(key)?).ok()
     }
 
     fn entries(&self) -> impl Iterator<Item = (String, Entry)> + '_ {

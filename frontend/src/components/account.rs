@@ -3,7 +3,7 @@
 use yew::prelude::*;
 
 use crate::components::error_banner::error_banner;
-use crate::components::provider_error::ProviderError;
+use crate::components::provider_error::provider_error;
 use crate::components::status::status;
 use crate::context::{Provider, sign_in, sign_out, use_auth};
 
@@ -45,9 +45,7 @@ pub fn Account() -> Html {
                 <button id="sign-in" class="button" disabled=true>{ "Sign in" }</button>
             </>
         },
-        (Provider::Unavailable(message), _) => html! {
-            <ProviderError message={message.clone()} />
-        },
+        (Provider::Unavailable(message), _) => provider_error(&auth, message),
         (Provider::Ready(_), Some(session)) => html! {
             <>
                 <p>

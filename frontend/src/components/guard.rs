@@ -7,7 +7,7 @@ use crate::auth::now_secs;
 use crate::auth::state::PendingRequests;
 use crate::auth::storage::SessionStore;
 use crate::components::error_banner::error_banner;
-use crate::components::provider_error::ProviderError;
+use crate::components::provider_error::provider_error;
 use crate::components::status::status;
 use crate::context::{AuthContext, Provider, sign_in, use_auth};
 
@@ -60,9 +60,7 @@ pub fn Guard(props: &GuardProps) -> Html {
     let client_redirecting = matches!(&auth.provider, Provider::Ready(c) if c.is_redirecting());
     match (&auth.provider, &auth.session) {
         (Provider::Loading, _) => status("Loading sign-in settings..."),
-        (Provider::Unavailable(message), _) => html! {
-            <ProviderError message={message.clone()} />
-        },
+        (Provider::Unavailable(message), _) => provider_error(&auth, message),
         (Provider::Ready(_), Some(_)) => props.children.clone(),
         (Provider::Ready(_), None) => {
             if let Some(message) = (*sign_in_error).clone() {

@@ -3,26 +3,17 @@
 use yew::prelude::*;
 
 use crate::components::error_banner::error_banner;
-use crate::context::{AuthAction, MAX_ATTEMPTS, use_auth};
-
-#[derive(Debug, Properties, PartialEq)]
-pub struct ProviderErrorProps {
-    pub message: AttrValue,
-}
+use crate::context::{AuthAction, AuthContext, MAX_ATTEMPTS};
 
 /// Explains the failure and offers a retry, until [`MAX_ATTEMPTS`] attempts were made.
-#[function_component]
-pub fn ProviderError(props: &ProviderErrorProps) -> Html {
-    let auth = use_auth();
+pub fn provider_error(auth: &AuthContext, message: &str) -> Html {
     let attempts = auth.attempts;
-    let retry = {
-        let auth = auth.clone();
-        Callback::from(move |_| auth.dispatch(AuthAction::Retry))
-    };
     let action = if attempts < MAX_ATTEMPTS {
+        let auth = auth.clone();
+        let retry = Callback::from(move |_| auth.dispatch(AuthAction::Retry));
         html! {
             <button class="button" id="retry" onclick={retry}>
-                { format!("Try again ({} of {MAX_ATTEMPTS} attempts used)", attempts) }
+                { format!("Try again ({attempts} of {MAX_ATTEMPTS} attempts used)") }
             </button>
         }
     } else {
@@ -30,5 +21,5 @@ pub fn ProviderError(props: &ProviderErrorProps) -> Html {
             <p>{ format!("Gave up after {MAX_ATTEMPTS} attempts. Please reload the page later.") }</p>
         }
     };
-    error_banner("Sign-in is unavailable", props.message.clone(), action)
+    error_banner("Sign-in is unavailable", message.to_owned(), action)
 }

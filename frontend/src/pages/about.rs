@@ -9,8 +9,8 @@ use crate::components::error_banner::error_banner;
 use crate::components::guard::Guard;
 use crate::context::{call_api, use_auth};
 
-#[function_component]
-pub fn AboutPage() -> Html {
+/// The page body: the guard decides whether the cards render.
+pub fn page() -> Html {
     html! {
         <>
             <h1>{ "About" }</h1>

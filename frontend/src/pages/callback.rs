@@ -13,7 +13,7 @@ use crate::auth::state::{Lookup, PendingRequests};
 use crate::auth::storage::SessionStore;
 use crate::auth::{AuthError, AuthorizationResponse, OidcClient, SignInOutcome, now_secs};
 use crate::components::error_banner::error_banner;
-use crate::components::provider_error::ProviderError;
+use crate::components::provider_error::provider_error;
 use crate::components::status::status;
 use crate::context::{AuthAction, AuthContext, Provider, sign_in, use_auth};
 use crate::pages::unauthorized::{DESCRIPTION_PARAM, ERROR_PARAM, RETURN_PARAM};
@@ -33,6 +33,7 @@ enum View {
 pub fn CallbackPage() -> Html {
     let auth = use_auth();
     let view = use_state(|| View::Working);
+    let sign_in_error = use_state(|| None::<String>);
     let started = use_mut_ref(|| false);
     {
         let (auth, view) = (auth.clone(), view.clone());
@@ -45,17 +46,12 @@ pub fn CallbackPage() -> Html {
         });
     }
 
+    let actions = retry_actions(&auth, &sign_in_error);
     match (&auth.provider, &*view) {
-        (Provider::Unavailable(message), _) => html! {
-            <ProviderError message={message.clone()} />
-        },
+        (Provider::Unavailable(message), _) => provider_error(&auth, message),
         (_, View::Working) => status("Completing sign-in..."),
-        (_, View::NoRequest) => no_request(),
-        (_, View::Failed(message)) => error_banner(
-            "Sign-in failed",
-            message.clone(),
-            html! { <RetryActions /> },
-        ),
+        (_, View::NoRequest) => no_request(actions),
+        (_, View::Failed(message)) => error_banner("Sign-in failed", message.clone(), actions),
     }
 }
 
@@ -137,7 +133,7 @@ fn replace_location(path: &str) {
     BrowserHistory::new().replace(crate::auth::safe_return_path(path));
 }
 
-fn no_request() -> Html {
+fn no_request(actions: Html) -> Html {
     html! {
         <section class="card">
             <h1>{ "Nothing to complete" }</h1>
@@ -145,15 +141,13 @@ fn no_request() -> Html {
                 { "This sign-in link was already used or has expired, for example after a \
                    reload or the Back button. You are not signed in." }
             </p>
-            <RetryActions />
+            { actions }
         </section>
     }
 }
 
-#[function_component]
-fn RetryActions() -> Html {
-    let auth = use_auth();
-    let error = use_state(|| None::<String>);
+/// A sign-in button (returning home) and a link home; sign-in errors show below them.
+fn retry_actions(auth: &AuthContext, error: &UseStateHandle<Option<String>>) -> Html {
     let onclick = {
         let (auth, error) = (auth.clone(), error.clone());
         Callback::from(move |_| {
@@ -168,7 +162,7 @@ fn RetryActions() -> Html {
                 <button class="button primary" {onclick}>{ "Sign in" }</button>
                 <Link<Route> to={Route::Home}>{ "Home" }</Link<Route>>
             </div>
-            if let Some(message) = (*error).clone() {
+            if let Some(message) = (**error).clone() {
                 <p class="error" role="alert">{ message }</p>
             }
         </>
