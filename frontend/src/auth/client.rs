@@ -9,8 +9,8 @@ use form_urlencoded::Serializer;
 
 use super::AuthError;
 use super::discovery::ProviderMetadata;
-use super::json;
 use super::id_token::{self, Expectations, ExpectedNonce};
+use super::json;
 use super::pkce::{CodeChallenge, CodeVerifier, VERIFIER_BYTES};
 use super::session::{Session, TokenErrorResponse, TokenResponse};
 use super::state::PendingRequest;

@@ -46,7 +46,8 @@ pub struct ProviderMetadata {
 impl ProviderMetadata {
     /// Parses and checks a discovery document fetched for `authority`.
     pub fn from_json(json: &str, authority: &str) -> Result<Self, DiscoveryError> {
-        let metadata: Self = super::json::from_str(json).map_err(DiscoveryError::InvalidDocument)?;
+        let metadata: Self =
+            super::json::from_str(json).map_err(DiscoveryError::InvalidDocument)?;
         metadata.check(authority)?;
         Ok(metadata)
     }
