@@ -189,8 +189,8 @@ impl KeyStore {
     pub fn new(issuer: IssuerUrl, cooldown: Duration) -> Self {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(2))
+            .timeout(Duration::from_secs(5))
             .user_agent(concat!("backend/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();

@@ -14,14 +14,23 @@ pub use icons::ICON_FILES;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
-            .service(web::resource("/values").get(api::values))
-            .service(web::resource("/services").get(api::services))
-            .service(web::resource("/config").get(api::spa_config))
+            .service(read_only("/values").get(api::values))
+            .service(read_only("/services").get(api::services))
+            .service(read_only("/config").get(api::spa_config))
             .default_service(web::to(api_not_found)),
     )
-    .service(web::resource("/healthz").get(health::healthz))
-    .service(web::resource("/readyz").get(health::readyz))
-    .service(web::resource("/icons/{file}").get(icons::icon));
+    .service(read_only("/healthz").get(health::healthz))
+    .service(read_only("/readyz").get(health::readyz))
+    .service(read_only("/icons/{file}").get(icons::icon));
+}
+
+/// A resource whose other methods get a JSON 405 instead of an empty one.
+fn read_only(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
 }
 
 /// Unknown `/api/...` paths answer JSON, never the SPA.

@@ -171,3 +171,15 @@ async fn every_listed_icon_is_served_as_svg() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[actix_web::test]
+async fn other_methods_get_json_405() {
+    let issuer = unreachable_issuer();
+    let (app, _) = backend_with(&config(&issuer, &[]), TestClock::new()).await;
+    let req = actix_web::test::TestRequest::post().uri("/api/values");
+    let reply = send(&app, req).await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(reply.json()["error"], "method_not_allowed");
+    let req = actix_web::test::TestRequest::delete().uri("/about");
+    assert_eq!(send(&app, req).await.status, StatusCode::METHOD_NOT_ALLOWED);
+}
