@@ -4,10 +4,13 @@
 //! and restores a session from `sessionStorage`. Loading is retried only when the user asks,
 //! at most [`MAX_ATTEMPTS`] times, so an unreachable provider never causes a loop.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
+use js_sys::Promise;
 use shared::SpaConfig;
-use wasm_bindgen_futures::spawn_local;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::{JsFuture, future_to_promise, spawn_local};
 use yew::prelude::*;
 
 use crate::api::{ApiClient, ApiError, ApiResponse};
@@ -49,6 +52,18 @@ pub struct AuthState {
     pub expired: bool,
     /// Loading attempts made so far, counting the one under way.
     pub attempts: u32,
+    /// The token refresh under way, if any.
+    pub refresh: InFlight,
+}
+
+/// A refresh shared by every API call that needs it; the same slot survives state updates.
+#[derive(Debug, Clone, Default)]
+pub struct InFlight(Rc<RefCell<Option<Promise>>>);
+
+impl PartialEq for InFlight {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 impl Default for AuthState {
@@ -58,6 +73,7 @@ impl Default for AuthState {
             session: None,
             expired: false,
             attempts: 1,
+            refresh: InFlight::default(),
         }
     }
 }
@@ -177,24 +193,53 @@ pub async fn call_api(auth: &AuthContext, path: &str) -> Result<ApiResponse, Api
 }
 
 async fn access_token(auth: &AuthContext) -> Result<String, ApiError> {
-    let (Provider::Ready(client), Some(session)) = (&auth.provider, &auth.session) else {
+    let Provider::Ready(client) = &auth.provider else {
+        return Err(ApiError::SessionExpired);
+    };
+    // Storage, not this possibly stale handle, holds the newest tokens.
+    let store = SessionStore::open().map_err(|_| ApiError::SessionExpired)?;
+    let Some(session) = client.stored_session(&store) else {
         return Err(ApiError::SessionExpired);
     };
     if !session.is_expiring(now_secs(), client::REFRESH_MARGIN_SECS) {
         return Ok(session.access_token().to_owned());
     }
-    let store = SessionStore::open().map_err(|_| ApiError::SessionExpired)?;
-    match client.refresh(&store, session).await {
-        Ok(renewed) => {
-            let token = renewed.access_token().to_owned();
-            auth.dispatch(AuthAction::Renewed(renewed));
-            Ok(token)
+    // Concurrent calls share one refresh: with refresh token rotation a second request with
+    // the same refresh token looks like a replay and may revoke the session (RFC 9700 section
+    // 4.14.2).
+    let promise = auth
+        .refresh
+        .0
+        .borrow_mut()
+        .get_or_insert_with(|| start_refresh(client.clone(), auth.clone(), session))
+        .clone();
+    JsFuture::from(promise)
+        .await
+        .ok()
+        .and_then(|token| token.as_string())
+        .ok_or(ApiError::SessionExpired)
+}
+
+/// Renews the tokens once, resolving to the new access token.
+fn start_refresh(client: Rc<OidcClient>, auth: AuthContext, session: Session) -> Promise {
+    future_to_promise(async move {
+        let renewed = match SessionStore::open() {
+            Ok(store) => client.refresh(&store, &session).await,
+            Err(e) => Err(e.into()),
+        };
+        auth.refresh.0.borrow_mut().take();
+        match renewed {
+            Ok(renewed) => {
+                let token = JsValue::from_str(renewed.access_token());
+                auth.dispatch(AuthAction::Renewed(renewed));
+                Ok(token)
+            }
+            Err(_) => {
+                auth.dispatch(AuthAction::Expired);
+                Err(JsValue::NULL)
+            }
         }
-        Err(_) => {
-            auth.dispatch(AuthAction::Expired);
-            Err(ApiError::SessionExpired)
-        }
-    }
+    })
 }
 
 /// Forgets the session after the API refused its token.
