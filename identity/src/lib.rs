@@ -109,6 +109,8 @@ impl AppState {
 
 /// Registers every route; used by `main`, the tests and the benchmark alike.
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
+    use actix_web::http::Method;
+    let options = || web::method(Method::OPTIONS);
     cfg.app_data(state)
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .route(
@@ -121,27 +123,36 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .route("/login", web::get().to(login::show))
         .route("/login", web::post().to(login::submit))
         .route("/token", web::post().to(token::token))
-        .route(
-            "/token",
-            web::method(actix_web::http::Method::OPTIONS).to(cors::preflight),
-        )
+        .route("/token", options().to(cors::preflight))
         .route("/revoke", web::post().to(revoke::revoke))
-        .route(
-            "/revoke",
-            web::method(actix_web::http::Method::OPTIONS).to(cors::preflight),
-        )
+        .route("/revoke", options().to(cors::preflight))
         .route("/userinfo", web::get().to(userinfo::userinfo))
         .route("/userinfo", web::post().to(userinfo::userinfo))
-        .route(
-            "/userinfo",
-            web::method(actix_web::http::Method::OPTIONS).to(cors::preflight),
-        )
+        .route("/userinfo", options().to(cors::preflight))
         .route("/end-session", web::get().to(end_session::end_session_get))
         .route(
             "/end-session",
             web::post().to(end_session::end_session_post),
-        )
-        .default_service(web::to(not_found));
+        );
+    for path in [
+        "/.well-known/openid-configuration",
+        "/jwks",
+        "/authorize",
+        "/login",
+        "/token",
+        "/revoke",
+        "/userinfo",
+        "/end-session",
+    ] {
+        cfg.route(path, web::to(method_not_allowed));
+    }
+    cfg.default_service(web::to(not_found));
+}
+
+async fn method_not_allowed() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::MethodNotAllowed()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({"error": "invalid_request", "error_description": "method not allowed"}))
 }
 
 async fn not_found() -> actix_web::HttpResponse {
@@ -174,9 +185,15 @@ pub fn server(
 /// Reloads keys changed by `identity rotate-key` and drops expired state, every few seconds.
 pub async fn maintenance(state: web::Data<AppState>) {
     let mut interval = tokio::time::interval(Duration::from_secs(5));
-    loop {
+    for tick in 0u64.. {
         interval.tick().await;
         let now = state.clock.now();
+        // Every ten minutes, drop database rows that can no longer matter.
+        if tick % 120 == 0
+            && let Err(e) = state.store.purge_expired(now)
+        {
+            tracing::error!(error = %e, "purging expired rows failed");
+        }
         if let Err(e) = state.keys.reload(now) {
             tracing::error!(error = %e, "reloading signing keys failed");
         }

@@ -59,3 +59,18 @@ pub fn removal(name: &'static str, path: &'static str) -> Cookie<'static> {
     cookie.make_removal();
     cookie
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_cookie_is_http_only_lax_and_secure_only_on_https() {
+        let c = session_cookie("v".into(), 60, false);
+        assert_eq!(c.http_only(), Some(true));
+        assert_eq!(c.same_site(), Some(SameSite::Lax));
+        assert_ne!(c.secure(), Some(true));
+        assert_eq!(session_cookie("v".into(), 60, true).secure(), Some(true));
+        assert!(c.name().starts_with("identity_") && CSRF_COOKIE.starts_with("identity_"));
+    }
+}

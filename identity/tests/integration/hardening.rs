@@ -97,10 +97,13 @@ async fn oversized_and_malformed_input_is_refused_without_server_errors() {
         "/end-session?id_token_hint=a.b.c",
         "/end-session?id_token_hint=e30.e30.e30&post_logout_redirect_uri=x",
         "/nowhere",
+        "/token",
+        "/revoke",
     ] {
         let status = browser.get(path).await.status().as_u16();
         assert!((200..500).contains(&status), "{path}: {status}");
     }
+    assert_eq!(browser.get("/token").await.status(), 405);
     let resp = browser
         .http
         .post(server.url("/login"))
