@@ -194,44 +194,90 @@ async fn run(options: Options) -> Result<(), String> {
         if options.cache { "on" } else { "off" }
     );
     // Rounds alternate the order, and each round's ratio compares two runs made seconds
-    // apart, so drift from other load on the machine largely cancels out.
+    // apart, so drift from other load on the machine largely cancels out. The server's
+    // CPU time per request (this process, all threads; wrk not counted) is printed too: it
+    // is far less sensitive to other work on the machine than wall-clock throughput.
     let mut ratios = Vec::new();
+    let mut cpu_ratios = Vec::new();
     let mut totals = [0.0_f64; 2];
     for round in 1..=options.rounds {
         let mut order = [(0, "/api/values"), (1, "/api/services")];
         if round % 2 == 0 {
             order.reverse();
         }
-        let mut rps = [0.0_f64; 2];
+        let mut runs = [Run::default(); 2];
         for (i, path) in order {
-            rps[i] = wrk(&options, &format!("http://{backend_addr}{path}"), &token).await?;
-            totals[i] += rps[i];
+            let cpu_before = process_cpu_secs()?;
+            let mut run = wrk(&options, &format!("http://{backend_addr}{path}"), &token).await?;
+            run.cpu_us_per_request =
+                (process_cpu_secs()? - cpu_before) * 1e6 / run.requests.max(1) as f64;
+            totals[i] += run.rps;
+            runs[i] = run;
         }
-        let ratio = rps[1] / rps[0];
+        let ratio = runs[1].rps / runs[0].rps;
+        let cpu_ratio = runs[0].cpu_us_per_request / runs[1].cpu_us_per_request;
         println!(
-            "round {round}: /api/values {:>8.0} req/s   /api/services {:>8.0} req/s   ratio {ratio:.3}",
-            rps[0], rps[1]
+            "round {round}: /api/values {:>7.0} req/s {:>5.1} us/req   /api/services {:>7.0} req/s \
+             {:>5.1} us/req   ratio {ratio:.3} (cpu {cpu_ratio:.3})",
+            runs[0].rps, runs[0].cpu_us_per_request, runs[1].rps, runs[1].cpu_us_per_request
         );
         ratios.push(ratio);
+        cpu_ratios.push(cpu_ratio);
     }
-    ratios.sort_by(f64::total_cmp);
-    let median = ratios[ratios.len() / 2];
     let rounds = f64::from(options.rounds);
     println!(
-        "mean: /api/values {:>8.0} req/s   /api/services {:>8.0} req/s",
+        "mean: /api/values {:>7.0} req/s   /api/services {:>7.0} req/s",
         totals[0] / rounds,
         totals[1] / rounds
     );
-    println!("ratio secured/public (median of rounds): {median:.3}");
+    println!(
+        "ratio secured/public, req/s (median of rounds): {:.3}",
+        median(&mut ratios)
+    );
+    println!(
+        "ratio secured/public, server CPU per request (median): {:.3}",
+        median(&mut cpu_ratios)
+    );
 
     backend_handle.stop(true).await;
     provider_handle.stop(true).await;
     Ok(())
 }
 
+#[derive(Debug, Clone, Copy, Default)]
+struct Run {
+    rps: f64,
+    requests: u64,
+    cpu_us_per_request: f64,
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// User + system CPU time of this process (all threads), from `/proc/self/stat`.
+fn process_cpu_secs() -> Result<f64, String> {
+    const TICKS_PER_SEC: f64 = 100.0;
+    let stat = std::fs::read_to_string("/proc/self/stat").map_err(|e| e.to_string())?;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let after = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .ok_or("bad /proc/self/stat")?;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .ok_or("bad stat field")
+    };
+    Ok((ticks(11)? + ticks(12)?) / TICKS_PER_SEC)
+}
+
 /// Runs wrk once (both endpoints get the same `Authorization` header, so request sizes
 /// match) and returns its requests per second; any non-2xx answer fails the run.
-async fn wrk(options: &Options, url: &str, token: &str) -> Result<f64, String> {
+async fn wrk(options: &Options, url: &str, token: &str) -> Result<Run, String> {
     let output = tokio::time::timeout(
         Duration::from_secs(options.duration_secs + 30),
         tokio::process::Command::new("wrk")
@@ -251,8 +297,20 @@ async fn wrk(options: &Options, url: &str, token: &str) -> Result<f64, String> {
     if let Some(line) = text.lines().find(|l| l.contains("Non-2xx")) {
         return Err(format!("{url}: {}", line.trim()));
     }
-    text.lines()
+    let rps = text
+        .lines()
         .find_map(|l| l.strip_prefix("Requests/sec:"))
         .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| format!("no Requests/sec in wrk output: {text}"))
+        .ok_or_else(|| format!("no Requests/sec in wrk output: {text}"))?;
+    let requests = text
+        .lines()
+        .find(|l| l.contains(" requests in "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| format!("no request count in wrk output: {text}"))?;
+    Ok(Run {
+        rps,
+        requests,
+        cpu_us_per_request: 0.0,
+    })
 }
