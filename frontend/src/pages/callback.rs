@@ -160,7 +160,7 @@ fn retry_actions(auth: &AuthContext, error: &UseStateHandle<Option<String>>) -> 
         <>
             <div class="actions">
                 <button class="button primary" {onclick}>{ "Sign in" }</button>
-                <Link<Route> to={Route::Home}>{ "Home" }</Link<Route>>
+                <a href="/">{ "Home" }</a>
             </div>
             if let Some(message) = (**error).clone() {
                 <p class="error" role="alert">{ message }</p>

@@ -3,7 +3,6 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::app::Route;
 use crate::auth::safe_return_path;
 use crate::components::error_banner::error_banner;
 use crate::context::{Provider, sign_in, use_auth};
@@ -43,7 +42,7 @@ pub fn UnauthorizedPage() -> Html {
             <button class="button primary" id="try-again" onclick={try_again} disabled={!ready}>
                 { "Try again" }
             </button>
-            <Link<Route> to={Route::Home}>{ "Home" }</Link<Route>>
+            <a href="/">{ "Home" }</a>
         </div>
     };
     let start_error = (*error)
