@@ -52,8 +52,13 @@ impl std::fmt::Debug for RequestRandomness {
 /// The query of the redirect back from the provider (RFC 6749 sections 4.1.2 and 4.1.2.1).
 #[derive(Clone, PartialEq, Eq)]
 pub enum AuthorizationResponse {
-    /// Success: an authorization code for the request identified by `state`.
-    Code { code: String, state: String },
+    /// Success: an authorization code for the request identified by `state`, and the
+    /// issuer that sent it if the provider says (RFC 9207).
+    Code {
+        code: String,
+        state: String,
+        iss: Option<String>,
+    },
     /// The provider refused or failed, e.g. `access_denied` or `login_required`.
     Error {
         error: String,
@@ -77,13 +82,15 @@ impl std::fmt::Debug for AuthorizationResponse {
 impl AuthorizationResponse {
     /// Parses `location.search`, with or without the leading `?`.
     pub fn from_query(query: &str) -> Self {
-        let (mut code, mut state, mut error, mut description) = (None, None, None, None);
+        let (mut code, mut state, mut error, mut description, mut iss) =
+            (None, None, None, None, None);
         for (name, value) in form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
             let slot = match name.as_ref() {
                 "code" => &mut code,
                 "state" => &mut state,
                 "error" => &mut error,
                 "error_description" => &mut description,
+                "iss" => &mut iss,
                 _ => continue,
             };
             slot.get_or_insert(value.into_owned());
@@ -94,7 +101,7 @@ impl AuthorizationResponse {
                 description,
                 state,
             },
-            (None, Some(code), Some(state)) => Self::Code { code, state },
+            (None, Some(code), Some(state)) => Self::Code { code, state, iss },
             _ => Self::Missing,
         }
     }
@@ -164,6 +171,20 @@ impl OidcClient {
             .append_pair("code_challenge_method", CodeChallenge::METHOD)
             .finish();
         with_query(&self.metadata.authorization_endpoint, &query)
+    }
+
+    /// RFC 9207 section 2.4: an `iss` in the authorization response must be this client's
+    /// issuer, and must be present when the provider advertises it. This stops a mix-up attack
+    /// in which another provider's response is fed to this client's callback.
+    pub fn check_response_issuer(&self, iss: Option<&str>) -> Result<(), AuthError> {
+        match iss {
+            Some(iss) if iss == self.metadata.issuer => Ok(()),
+            None if !self.metadata.authorization_response_iss_parameter_supported => Ok(()),
+            found => Err(AuthError::IssuerMismatch {
+                expected: self.metadata.issuer.clone(),
+                found: found.unwrap_or("nothing").into(),
+            }),
+        }
     }
 
     /// The form body that exchanges a code (RFC 6749 section 4.1.3, RFC 7636 section 4.5).

@@ -41,6 +41,9 @@ pub struct ProviderMetadata {
     /// PKCE methods the provider supports (RFC 8414 section 2), if it says.
     #[serde(default)]
     pub code_challenge_methods_supported: Option<Vec<String>>,
+    /// Whether the provider adds `iss` to authorization responses (RFC 9207 section 3).
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
 }
 
 impl ProviderMetadata {

@@ -41,6 +41,9 @@ pub enum AuthError {
         error: String,
         description: Option<String>,
     },
+    /// The authorization response names another issuer, or none where one is required.
+    #[error("the authorization response came from `{found}`, expected `{expected}`")]
+    IssuerMismatch { expected: String, found: String },
     /// The token endpoint could not be reached.
     #[error("the identity provider could not be reached: {0}")]
     Network(String),

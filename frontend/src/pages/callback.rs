@@ -94,8 +94,11 @@ fn handle_response(client: Rc<OidcClient>, auth: AuthContext, view: UseStateHand
                 target.finish()
             ));
         }
-        AuthorizationResponse::Code { code, state } => spawn_local(async move {
-            match client.complete_sign_in(&store, &code, &state).await {
+        AuthorizationResponse::Code { code, state, iss } => spawn_local(async move {
+            match client
+                .complete_sign_in(&store, &code, &state, iss.as_deref())
+                .await
+            {
                 Ok(SignInOutcome::SignedIn {
                     session,
                     return_path,

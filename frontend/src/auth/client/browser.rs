@@ -60,6 +60,7 @@ impl OidcClient {
         store: &S,
         code: &str,
         state: &str,
+        iss: Option<&str>,
     ) -> Result<SignInOutcome, AuthError> {
         let requests = PendingRequests::new(store);
         let request = match requests.take(state, now_secs()) {
@@ -69,6 +70,8 @@ impl OidcClient {
             }
             Lookup::Unknown => return Ok(SignInOutcome::UnknownState),
         };
+        // After taking the request, so a rejected response cannot be replayed.
+        self.check_response_issuer(iss)?;
         let body = self.code_exchange_body(code, &request.code_verifier);
         let response = self.post_form(body).await?;
         let session = self.session_from_code_response(response, &request.nonce, now_secs())?;

@@ -15,6 +15,7 @@ fn client(end_session: bool) -> OidcClient {
         token_endpoint: format!("{ISSUER}/token"),
         end_session_endpoint: end_session.then(|| format!("{ISSUER}/end-session")),
         code_challenge_methods_supported: Some(vec!["S256".into()]),
+        authorization_response_iss_parameter_supported: true,
     };
     let settings = ClientSettings {
         authority: ISSUER.into(),
@@ -253,7 +254,8 @@ fn authorization_response_with_code_is_parsed() {
         AuthorizationResponse::from_query("?code=abc&state=xyz&iss=http%3A%2F%2Flocalhost"),
         AuthorizationResponse::Code {
             code: "abc".into(),
-            state: "xyz".into()
+            state: "xyz".into(),
+            iss: Some("http://localhost".into()),
         }
     );
 }
@@ -298,4 +300,27 @@ fn return_path_must_stay_on_this_origin() {
         assert_eq!(safe_return_path(hostile), "/", "{hostile}");
     }
     assert_eq!(safe_return_path("/a\nb"), "/");
+}
+
+#[test]
+fn response_from_this_issuer_is_accepted() {
+    assert_eq!(client(true).check_response_issuer(Some(ISSUER)), Ok(()));
+}
+
+#[test]
+fn response_from_another_issuer_is_rejected() {
+    let err = client(true)
+        .check_response_issuer(Some("https://evil.example"))
+        .unwrap_err();
+    assert!(matches!(err, AuthError::IssuerMismatch { .. }), "{err}");
+}
+
+#[test]
+fn missing_iss_is_rejected_only_when_the_provider_sends_it() {
+    let mut client = client(true);
+    assert!(client.check_response_issuer(None).is_err());
+    client
+        .metadata
+        .authorization_response_iss_parameter_supported = false;
+    assert_eq!(client.check_response_issuer(None), Ok(()));
 }
