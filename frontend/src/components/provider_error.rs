@@ -17,9 +17,8 @@ pub fn provider_error(auth: &AuthContext, message: &str) -> Html {
             </button>
         }
     } else {
-        html! {
-            <p>{ format!("Gave up after {MAX_ATTEMPTS} attempts. Please reload the page later.") }</p>
-        }
+        let text = format!("Gave up after {MAX_ATTEMPTS} attempts. Please reload the page later.");
+        html! { <p>{ text }</p> }
     };
     error_banner("Sign-in is unavailable", message.to_owned(), action)
 }
