@@ -7,14 +7,18 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::Algorithm;
 use jsonwebtoken::crypto::CryptoProvider;
-use serde::Deserialize;
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::jwks::KeyStore;
 use crate::error::ApiError;
+
+mod claims;
+#[cfg(test)]
+mod tests;
+mod token;
+
+pub use token::allowed_algorithm;
 
 /// Largest token accepted, checked before any decoding or cryptography.
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
@@ -206,56 +210,6 @@ impl fmt::Debug for Validator {
     }
 }
 
-/// The header members this validator reads or refuses. Unknown members are ignored
-/// (RFC 7515 section 4); a repeated member makes the header invalid.
-#[derive(Deserialize)]
-struct Header {
-    alg: Option<Value>,
-    kid: Option<Value>,
-    typ: Option<Value>,
-    crit: Option<Value>,
-    jku: Option<Value>,
-    jwk: Option<Value>,
-    x5u: Option<Value>,
-    x5c: Option<Value>,
-    enc: Option<Value>,
-}
-
-/// The claims this validator reads; a repeated claim makes the payload invalid.
-#[derive(Deserialize)]
-struct RawClaims {
-    iss: Option<Value>,
-    sub: Option<Value>,
-    aud: Option<Value>,
-    exp: Option<Value>,
-    nbf: Option<Value>,
-    scope: Option<Value>,
-    scp: Option<Value>,
-    name: Option<Value>,
-    client_id: Option<Value>,
-    azp: Option<Value>,
-    nonce: Option<Value>,
-    at_hash: Option<Value>,
-    c_hash: Option<Value>,
-}
-
-/// Maps an `alg` name to an allowed algorithm: RSA PKCS#1 v1.5 and PSS, ECDSA P-256 and
-/// P-384. `none` and HMAC are never allowed (RFC 8725 sections 3.1 and 3.2): a resource
-/// server holds no shared secret, and HMAC "keyed" with a public key is forgeable.
-pub fn allowed_algorithm(name: &str) -> Option<Algorithm> {
-    Some(match name {
-        "RS256" => Algorithm::RS256,
-        "RS384" => Algorithm::RS384,
-        "RS512" => Algorithm::RS512,
-        "PS256" => Algorithm::PS256,
-        "PS384" => Algorithm::PS384,
-        "PS512" => Algorithm::PS512,
-        "ES256" => Algorithm::ES256,
-        "ES384" => Algorithm::ES384,
-        _ => return None,
-    })
-}
-
 impl Validator {
     /// A validator over `keys`, remembering up to `cache_capacity` verified tokens
     /// (0 turns the cache off), verifying signatures with aws-lc-rs.
@@ -331,10 +285,10 @@ impl Validator {
             }
             .into());
         }
-        let header: Header = decode_json(header_b64, TokenError::InvalidHeader)?;
+        let header: token::Header = token::decode_json(header_b64, TokenError::InvalidHeader)?;
 
         // 3. Header checks (RFC 8725 sections 3.1, 3.10, 3.11; RFC 7515 section 4.1.11).
-        let (alg, kid, typ) = check_header(&header)?;
+        let (alg, kid, typ) = token::check_header(&header)?;
         let typed_access_token = match typ.map(str::to_ascii_lowercase).as_deref() {
             Some("at+jwt" | "application/at+jwt") => true,
             None | Some("jwt") if !self.policy.require_at_jwt => false,
@@ -358,8 +312,7 @@ impl Validator {
             .map_err(|_| TokenError::InvalidSignature)?;
 
         // 6. Claims (RFC 9068 section 4), on the authenticated payload only.
-        let raw: RawClaims = decode_json(payload_b64, TokenError::InvalidClaims)?;
-        let claims = self.check_claims(&raw, typed_access_token, now)?;
+        let claims = claims::check(payload_b64, &self.policy, typed_access_token, now)?;
         let claims = Arc::new(claims);
 
         if let (Some(cache), Some(fp)) = (&self.cache, fingerprint) {
@@ -398,233 +351,5 @@ impl Validator {
         } else {
             Err(ApiError::KeysUnavailable)
         }
-    }
-
-    fn check_claims(
-        &self,
-        raw: &RawClaims,
-        typed_access_token: bool,
-        now: f64,
-    ) -> Result<AccessClaims, TokenError> {
-        let audiences = string_or_array(raw.aud.as_ref(), "aud")?;
-
-        // a. Token type: untyped tokens must not look like ID tokens (see the type docs).
-        if !typed_access_token {
-            let azp = raw.azp.as_ref().and_then(Value::as_str);
-            if raw.nonce.is_some()
-                || raw.at_hash.is_some()
-                || raw.c_hash.is_some()
-                || azp.is_some_and(|azp| audiences.contains(&azp))
-            {
-                return Err(TokenError::IdToken);
-            }
-        }
-
-        // b. iss: exact string comparison (RFC 9068 section 4, step 3).
-        let issuer = required_str(raw.iss.as_ref(), "iss")?;
-        if issuer != self.policy.issuer {
-            return Err(TokenError::InvalidIssuer);
-        }
-
-        // c. aud: must contain the configured audience (RFC 9068 section 4, step 4).
-        if audiences.is_empty() {
-            return Err(TokenError::MissingClaim("aud"));
-        }
-        if !audiences.iter().any(|a| *a == self.policy.audience) {
-            return Err(TokenError::InvalidAudience);
-        }
-
-        // d. exp: required NumericDate (RFC 7519 section 4.1.4), with leeway.
-        let leeway = self.policy.leeway_secs as f64;
-        let expires_at =
-            numeric_date(raw.exp.as_ref(), "exp")?.ok_or(TokenError::MissingClaim("exp"))?;
-        if now >= expires_at + leeway {
-            return Err(TokenError::Expired);
-        }
-
-        // e. nbf: honoured when present (RFC 7519 section 4.1.5), with leeway.
-        let not_before = numeric_date(raw.nbf.as_ref(), "nbf")?;
-        if not_before.is_some_and(|nbf| now + leeway < nbf) {
-            return Err(TokenError::NotYetValid);
-        }
-
-        // f. sub is required in JWT access tokens (RFC 9068 section 2.2).
-        let subject = required_str(raw.sub.as_ref(), "sub")?.to_owned();
-
-        // g. Scopes: `scope` is a space-separated string (RFC 9068 section 2.2.3); `scp` is
-        //    what Entra ID (string) and Okta (array) use.
-        let mut scopes = match &raw.scope {
-            None => Vec::new(),
-            Some(Value::String(s)) => s
-                .split(' ')
-                .filter(|s| !s.is_empty())
-                .map(Into::into)
-                .collect(),
-            Some(_) => return Err(TokenError::WrongClaimType("scope")),
-        };
-        match &raw.scp {
-            None => {}
-            Some(Value::String(s)) => {
-                scopes.extend(s.split(' ').filter(|s| !s.is_empty()).map(Into::into))
-            }
-            Some(other) => scopes.extend(
-                string_or_array(Some(other), "scp")?
-                    .into_iter()
-                    .map(Into::into),
-            ),
-        }
-
-        Ok(AccessClaims {
-            subject,
-            scopes,
-            name: optional_str(raw.name.as_ref(), "name")?.map(Into::into),
-            client_id: optional_str(raw.client_id.as_ref(), "client_id")?.map(Into::into),
-            expires_at,
-            not_before,
-        })
-    }
-}
-
-/// Decodes one base64url part into `T`; anything wrong is `error`.
-fn decode_json<T: serde::de::DeserializeOwned>(
-    part: &str,
-    error: TokenError,
-) -> Result<T, TokenError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| TokenError::Malformed)?;
-    serde_json::from_slice(&bytes).map_err(|_| error)
-}
-
-/// Header rules, returning the algorithm, the key id and the type.
-fn check_header(header: &Header) -> Result<(Algorithm, &str, Option<&str>), TokenError> {
-    // Keys and key URLs named by the token are attacker-chosen (RFC 8725 section 3.10).
-    for (name, present) in [
-        ("jwk", header.jwk.is_some()),
-        ("jku", header.jku.is_some()),
-        ("x5u", header.x5u.is_some()),
-        ("x5c", header.x5c.is_some()),
-    ] {
-        if present {
-            return Err(TokenError::ForbiddenHeader(name));
-        }
-    }
-    if header.enc.is_some() {
-        return Err(TokenError::Encrypted);
-    }
-    // No extension is understood, so any `crit` must be refused (RFC 7515 section 4.1.11).
-    if header.crit.is_some() {
-        return Err(TokenError::UnknownCritical);
-    }
-    let alg = match &header.alg {
-        Some(Value::String(name)) => {
-            allowed_algorithm(name).ok_or(TokenError::DisallowedAlgorithm)?
-        }
-        _ => return Err(TokenError::InvalidHeader),
-    };
-    let kid = match &header.kid {
-        Some(Value::String(kid)) if !kid.is_empty() => kid.as_str(),
-        None => return Err(TokenError::MissingKeyId),
-        _ => return Err(TokenError::InvalidHeader),
-    };
-    let typ = match &header.typ {
-        None => None,
-        Some(Value::String(typ)) => Some(typ.as_str()),
-        Some(_) => return Err(TokenError::InvalidHeader),
-    };
-    Ok((alg, kid, typ))
-}
-
-fn required_str<'a>(value: Option<&'a Value>, name: &'static str) -> Result<&'a str, TokenError> {
-    optional_str(value, name)?.ok_or(TokenError::MissingClaim(name))
-}
-
-fn optional_str<'a>(
-    value: Option<&'a Value>,
-    name: &'static str,
-) -> Result<Option<&'a str>, TokenError> {
-    match value {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(TokenError::WrongClaimType(name)),
-    }
-}
-
-/// A string, or an array of strings (RFC 7519 section 4.1.3), as a list; empty strings
-/// are dropped so `"aud": ""` counts as no audience.
-fn string_or_array<'a>(
-    value: Option<&'a Value>,
-    name: &'static str,
-) -> Result<Vec<&'a str>, TokenError> {
-    match value {
-        None => Ok(Vec::new()),
-        Some(Value::String(s)) if s.is_empty() => Ok(Vec::new()),
-        Some(Value::String(s)) => Ok(vec![s.as_str()]),
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter(|v| v.as_str() != Some(""))
-            .map(|v| v.as_str().ok_or(TokenError::WrongClaimType(name)))
-            .collect(),
-        Some(_) => Err(TokenError::WrongClaimType(name)),
-    }
-}
-
-/// A NumericDate: a JSON number of seconds (RFC 7519 section 2). A string is refused.
-fn numeric_date(value: Option<&Value>, name: &'static str) -> Result<Option<f64>, TokenError> {
-    match value {
-        None => Ok(None),
-        Some(Value::Number(n)) => n
-            .as_f64()
-            .filter(|v| v.is_finite())
-            .map(Some)
-            .ok_or(TokenError::WrongClaimType(name)),
-        Some(_) => Err(TokenError::WrongClaimType(name)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn none_and_hmac_are_not_allowed() {
-        for name in ["none", "None", "HS256", "HS384", "HS512", "EdDSA", ""] {
-            assert_eq!(allowed_algorithm(name), None, "{name}");
-        }
-        assert_eq!(allowed_algorithm("RS256"), Some(Algorithm::RS256));
-    }
-
-    #[test]
-    fn exp_as_string_is_a_type_error() {
-        let value = json!("1700000000");
-        assert_eq!(
-            numeric_date(Some(&value), "exp"),
-            Err(TokenError::WrongClaimType("exp"))
-        );
-    }
-
-    #[test]
-    fn empty_audience_counts_as_none() {
-        assert!(
-            string_or_array(Some(&json!("")), "aud")
-                .expect("ok")
-                .is_empty()
-        );
-        assert!(
-            string_or_array(Some(&json!([])), "aud")
-                .expect("ok")
-                .is_empty()
-        );
-        assert_eq!(
-            string_or_array(Some(&json!(["a", "api1"])), "aud").expect("ok"),
-            ["a", "api1"]
-        );
-    }
-
-    #[test]
-    fn repeated_claim_is_invalid() {
-        let payload = URL_SAFE_NO_PAD.encode(br#"{"exp":1,"exp":2}"#);
-        assert!(decode_json::<RawClaims>(&payload, TokenError::InvalidClaims).is_err());
     }
 }
