@@ -9,4 +9,5 @@ mod end_session;
 mod flow;
 mod hardening;
 mod refresh;
+mod relying_party;
 mod restart;
