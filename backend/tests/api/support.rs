@@ -395,3 +395,11 @@ pub fn assert_invalid_token(reply: &Reply, needle: &str) {
         "expected {needle:?} in {description:?}"
     );
 }
+
+/// A provider with the RSA and EC keys and a backend trusting it, with its clock.
+pub async fn setup() -> (Provider, impl TestApp, std::sync::Arc<TestClock>) {
+    let provider = Provider::start(vec![KEYS.rsa.jwk(), KEYS.ec.jwk()]).await;
+    let clock = TestClock::new();
+    let (app, _) = backend_with(&config(&provider.issuer, &[]), clock.clone()).await;
+    (provider, app, clock)
+}
