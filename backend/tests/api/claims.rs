@@ -222,3 +222,17 @@ async fn repeated_claim_is_refused() {
     let token = format!("{input}.{}", b64(&KEYS.rsa.sign_raw(input.as_bytes())));
     assert_invalid_token(&services(&app, &token).await, "claims are invalid");
 }
+
+#[actix_web::test]
+async fn far_future_or_fractional_exp_is_handled() {
+    let (provider, app, _) = setup().await;
+    let far = token_with(&provider.issuer, &KEYS.rsa, |c| c["exp"] = json!(1e300));
+    assert_eq!(services(&app, &far).await.status, StatusCode::OK);
+    assert_eq!(services(&app, &far).await.status, StatusCode::OK, "cached");
+    let fractional = token_with(&provider.issuer, &KEYS.rsa, |c| {
+        c["exp"] = json!(NOW as f64 + 0.5)
+    });
+    assert_eq!(services(&app, &fractional).await.status, StatusCode::OK);
+    let negative = token_with(&provider.issuer, &KEYS.rsa, |c| c["exp"] = json!(-1));
+    assert_invalid_token(&services(&app, &negative).await, "expired");
+}

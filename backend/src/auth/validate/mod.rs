@@ -258,7 +258,8 @@ impl Validator {
 
     /// Validates `token` and returns its claims. Scope is checked by the caller.
     pub async fn validate(&self, token: &str) -> Result<Arc<AccessClaims>, ApiError> {
-        // 1. Size cap before any decoding or cryptography (RFC 8725 section 3.x: bound work).
+        // 1. Size cap before any decoding, hashing or cryptography, so an oversized input
+        //    costs nothing but this comparison.
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::TooLarge.into());
         }
@@ -317,7 +318,9 @@ impl Validator {
 
         if let (Some(cache), Some(fp)) = (&self.cache, fingerprint) {
             let remaining = claims.expires_at + self.policy.leeway_secs as f64 - now;
-            let cache_for = Duration::from_secs_f64(remaining.max(0.0)).min(MAX_CACHE_TTL);
+            // Clamped before conversion: a far-future `exp` must not overflow a Duration.
+            let cache_for =
+                Duration::from_secs_f64(remaining.clamp(0.0, MAX_CACHE_TTL.as_secs_f64()));
             let entry = Verified {
                 claims: claims.clone(),
                 kid: key.kid.clone(),
