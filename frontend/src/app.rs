@@ -3,26 +3,44 @@
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use crate::components::nav::Nav;
 use crate::context::AuthProvider;
 use crate::pages::{about, callback::CallbackPage, home, not_found, unauthorized};
+use crate::router::{RouterProvider, use_router};
 
 /// Every page of the app. `/callback` must match the configured redirect path.
-#[derive(Debug, Clone, PartialEq, Eq, Routable)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
-    #[at("/")]
     Home,
-    #[at("/about")]
     About,
-    #[at("/callback")]
     Callback,
-    #[at("/unauthorized")]
     Unauthorized,
-    #[not_found]
-    #[at("/404")]
     NotFound,
+}
+
+impl Route {
+    /// The page for a path; a trailing slash is ignored.
+    pub fn recognize(path: &str) -> Self {
+        match path.trim_end_matches('/') {
+            "" => Self::Home,
+            "/about" => Self::About,
+            "/callback" => Self::Callback,
+            "/unauthorized" => Self::Unauthorized,
+            _ => Self::NotFound,
+        }
+    }
+
+    /// The canonical path of the page.
+    pub fn to_path(self) -> &'static str {
+        match self {
+            Self::Home => "/",
+            Self::About => "/about",
+            Self::Callback => "/callback",
+            Self::Unauthorized => "/unauthorized",
+            Self::NotFound => "/404",
+        }
+    }
 }
 
 fn switch(route: Route) -> Html {
@@ -40,16 +58,22 @@ fn switch(route: Route) -> Html {
 pub fn App() -> Html {
     use_effect_with((), |_| reload_when_restored_from_cache());
     html! {
-        <BrowserRouter>
+        <RouterProvider>
             <AuthProvider>
                 <a class="skip-link" href="#main">{ "Skip to content" }</a>
                 <Nav />
                 <main id="main" class="container" tabindex="-1">
-                    <Switch<Route> render={switch} />
+                    <Pages />
                 </main>
             </AuthProvider>
-        </BrowserRouter>
+        </RouterProvider>
     }
+}
+
+/// The page for the current location.
+#[function_component]
+fn Pages() -> Html {
+    switch(Route::recognize(&use_router().location().path))
 }
 
 /// A page restored from the back-forward cache would keep showing "Signing you in..." from
@@ -70,4 +94,27 @@ fn reload_when_restored_from_cache() {
     let _ = window.add_event_listener_with_callback("pageshow", listener.as_ref().unchecked_ref());
     // The listener lives as long as the page.
     listener.forget();
+}
+
+#[cfg(test)]
+#[cfg(target_arch = "wasm32")]
+mod browser_tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    #[wasm_bindgen_test]
+    fn paths_map_to_pages_and_back() {
+        for route in [
+            Route::Home,
+            Route::About,
+            Route::Callback,
+            Route::Unauthorized,
+        ] {
+            assert_eq!(Route::recognize(route.to_path()), route);
+        }
+        assert_eq!(Route::recognize("/about/"), Route::About);
+        assert_eq!(Route::recognize("/nope"), Route::NotFound);
+        assert_eq!(Route::recognize("/about/x"), Route::NotFound);
+    }
 }
