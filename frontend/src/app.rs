@@ -7,7 +7,7 @@ use yew::prelude::*;
 use crate::components::nav::Nav;
 use crate::context::AuthProvider;
 use crate::pages::{about, callback::CallbackPage, home, not_found, unauthorized};
-use crate::router::{RouterProvider, use_router};
+use crate::router::{Location, RouterProvider};
 
 /// Every page of the app. `/callback` must match the configured redirect path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,23 +57,20 @@ fn switch(route: Route) -> Html {
 #[function_component]
 pub fn App() -> Html {
     use_effect_with((), |_| reload_when_restored_from_cache());
-    html! {
-        <RouterProvider>
-            <AuthProvider>
-                <a class="skip-link" href="#main">{ "Skip to content" }</a>
-                <Nav />
-                <main id="main" class="container" tabindex="-1">
-                    <Pages />
-                </main>
-            </AuthProvider>
-        </RouterProvider>
-    }
+    html! { <RouterProvider render={Callback::from(shell)} /> }
 }
 
-/// The page for the current location.
-#[function_component]
-fn Pages() -> Html {
-    switch(Route::recognize(&use_router().location().path))
+/// The page shell for a location, rendered inside the router.
+fn shell(location: Location) -> Html {
+    html! {
+        <AuthProvider>
+            <a class="skip-link" href="#main">{ "Skip to content" }</a>
+            <Nav />
+            <main id="main" class="container" tabindex="-1">
+                { switch(Route::recognize(&location.path)) }
+            </main>
+        </AuthProvider>
+    }
 }
 
 /// A page restored from the back-forward cache would keep showing "Signing you in..." from

@@ -74,11 +74,11 @@ impl Router {
 
 #[derive(Debug, Properties, PartialEq)]
 pub struct RouterProviderProps {
-    #[prop_or_default]
-    pub children: Html,
+    /// Renders the app for a location; called again whenever the location changes.
+    pub render: Callback<Location, Html>,
 }
 
-/// Tracks the location and provides [`Router`] to its children.
+/// Tracks the location and provides [`Router`] to what `render` returns.
 #[function_component]
 pub fn RouterProvider(props: &RouterProviderProps) -> Html {
     let location = use_state(Location::current);
@@ -113,7 +113,7 @@ pub fn RouterProvider(props: &RouterProviderProps) -> Html {
     };
     html! {
         <ContextProvider<Router> context={router}>
-            { props.children.clone() }
+            { props.render.emit((*location).clone()) }
         </ContextProvider<Router>>
     }
 }
