@@ -32,7 +32,7 @@ pub trait Store {
     fn keys(&self) -> Vec<String>;
 }
 
-/// An in-memory store, for tests and for browsers without `sessionStorage`.
+/// An in-memory store, for tests.
 #[derive(Debug, Default)]
 pub struct MemoryStore(RefCell<BTreeMap<String, String>>);
 
