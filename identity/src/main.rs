@@ -1,20 +1,33 @@
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::TcpListener;
 
 use actix_web::web;
-use clap::{CommandFactory, Parser, error::ErrorKind};
+use clap::Parser;
 use identity::config::{Cli, Command, Settings};
 use identity::{AppState, keys, password};
 use tracing_subscriber::EnvFilter;
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print as usual; errors are one line.
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            let rendered = e.render().to_string();
+            fail(
+                rendered
+                    .lines()
+                    .next()
+                    .unwrap_or("error: invalid arguments"),
+            )
+        }
+    };
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
-    let settings = Settings::load(cli.issuer.clone(), cli.config.as_deref())
-        .unwrap_or_else(|e| fail(ErrorKind::ValueValidation, e));
+    let settings =
+        Settings::load(cli.issuer.clone(), cli.config.as_deref()).unwrap_or_else(|e| fail(e));
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli, settings),
         Command::HashPassword => hash_password(),
@@ -22,19 +35,19 @@ fn main() {
     }
 }
 
-/// One-line error on standard error and exit status 2, as for any bad argument.
-fn fail(kind: ErrorKind, message: impl std::fmt::Display) -> ! {
-    Cli::command().error(kind, message).exit()
+/// One line on standard error and exit status 2, as for a bad argument. Startup errors
+/// happen before any logging is useful, so this is the one place that writes directly.
+fn fail(message: impl std::fmt::Display) -> ! {
+    let message = message.to_string();
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    let _ = writeln!(std::io::stderr(), "error: {message}");
+    std::process::exit(2)
 }
 
 fn serve(cli: &Cli, settings: Settings) {
-    let state = AppState::open(settings, &cli.data_dir).unwrap_or_else(|e| fail(ErrorKind::Io, e));
-    let listener = TcpListener::bind(cli.listen).unwrap_or_else(|e| {
-        fail(
-            ErrorKind::Io,
-            format!("cannot listen on {}: {e}", cli.listen),
-        )
-    });
+    let state = AppState::open(settings, &cli.data_dir).unwrap_or_else(|e| fail(e));
+    let listener = TcpListener::bind(cli.listen)
+        .unwrap_or_else(|e| fail(format!("cannot listen on {}: {e}", cli.listen)));
     let s = &state.settings;
     tracing::info!(issuer = s.issuer.as_str(), listen = %cli.listen,
         data_dir = %cli.data_dir.display(), "identity provider starting");
@@ -55,31 +68,27 @@ fn serve(cli: &Cli, settings: Settings) {
         identity::server(listener, state, None)?.await
     });
     if let Err(e) = result {
-        fail(ErrorKind::Io, format!("server failed: {e}"));
+        fail(format!("server failed: {e}"));
     }
 }
 
 fn hash_password() {
     let mut input = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut input) {
-        fail(
-            ErrorKind::Io,
-            format!("cannot read the password from stdin: {e}"),
-        );
+        fail(format!("cannot read the password from stdin: {e}"));
     }
     let password = input
         .strip_suffix('\n')
         .map(|p| p.strip_suffix('\r').unwrap_or(p));
     let password = password.unwrap_or(&input);
     if password.is_empty() {
-        fail(ErrorKind::ValueValidation, "the password on stdin is empty");
+        fail("the password on stdin is empty");
     }
     match password::hash(password) {
         Ok(phc) => {
-            use std::io::Write;
             let _ = writeln!(std::io::stdout(), "{phc}");
         }
-        Err(e) => fail(ErrorKind::Io, format!("hashing failed: {e}")),
+        Err(e) => fail(format!("hashing failed: {e}")),
     }
 }
 
@@ -90,6 +99,6 @@ fn rotate_key(cli: &Cli, settings: &Settings) {
     match keys::rotate(&cli.data_dir, now, settings.key_grace_period()) {
         Ok(kid) => tracing::info!(kid = %kid, grace_secs = settings.key_grace_period(),
             "new signing key active; the previous one stays published for the grace period"),
-        Err(e) => fail(ErrorKind::Io, e),
+        Err(e) => fail(e),
     }
 }

@@ -142,12 +142,20 @@ fn bad_configuration_exits_with_status_2_and_one_line() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("unknown field"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     let out = identity(dir.path(), 1)
         .env("IDENTITY_ISSUER", "not a url")
         .stderr(Stdio::piped())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr)
+            .trim_end()
+            .lines()
+            .count(),
+        1
+    );
 }
 
 #[test]
