@@ -265,13 +265,10 @@ impl Validator {
         }
         let now = self.clock.now();
         let fingerprint = self.cache.as_ref().map(|_| Sha256::digest(token).into());
-        if let (Some(cache), Some(fp)) = (&self.cache, &fingerprint)
-            && let Some(hit) = cache.get(fp)
+        if let Some(fp) = &fingerprint
+            && let Some(claims) = self.lookup(fp, now)
         {
-            if self.still_valid(&hit, now) {
-                return Ok(hit.claims.clone());
-            }
-            cache.invalidate(fp);
+            return Ok(claims);
         }
 
         // 2. Compact JWS: header.payload.signature, each base64url without padding.
@@ -330,6 +327,26 @@ impl Validator {
             cache.insert(fp, Arc::new(entry));
         }
         Ok(claims)
+    }
+
+    /// The cached claims of `token` if it was verified before and is still valid: no I/O
+    /// and no signature check, so callers can answer without building a future.
+    pub fn cached(&self, token: &str) -> Option<Arc<AccessClaims>> {
+        if token.len() > MAX_TOKEN_BYTES || self.cache.is_none() {
+            return None;
+        }
+        self.lookup(&Sha256::digest(token).into(), self.clock.now())
+    }
+
+    fn lookup(&self, fingerprint: &[u8; 32], now: f64) -> Option<Arc<AccessClaims>> {
+        let cache = self.cache.as_ref()?;
+        let hit = cache.get(fingerprint)?;
+        if self.still_valid(&hit, now) {
+            Some(hit.claims.clone())
+        } else {
+            cache.invalidate(fingerprint);
+            None
+        }
     }
 
     fn still_valid(&self, hit: &Verified, now: f64) -> bool {
