@@ -97,8 +97,10 @@ fn authorize(req: &HttpRequest, state: &AppState, params: &Params) -> HttpRespon
     };
     let now = state.clock.now();
     // OIDC Core 3.1.2.1: prompt=login and max_age both demand a fresh authentication.
+    // A session whose user has since been removed from the configuration is ignored.
     let usable = current.filter(|(_, s)| {
-        !request.prompt_login
+        state.settings.user(&s.sub).is_some()
+            && !request.prompt_login
             && request
                 .max_age
                 .is_none_or(|max| now.saturating_sub(s.auth_time) <= max)
