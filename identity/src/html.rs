@@ -61,7 +61,8 @@ pub fn page(
     let html = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><style>{STYLE}</style></head>\n<body><main>\n{body}\n</main></body></html>\n",
+         <title>{}</title><style>{STYLE}</style></head>\n\
+         <body><main>\n{body}\n</main></body></html>\n",
         escape(title)
     );
     HttpResponse::build(status)
@@ -120,7 +121,8 @@ pub fn login_page(status: StatusCode, form: &LoginForm<'_>) -> HttpResponse {
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
          <label for=\"username\">Username</label>\n\
          <input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" \
-         autocapitalize=\"none\" spellcheck=\"false\" required autofocus value=\"{username}\"{described}>\n\
+         autocapitalize=\"none\" spellcheck=\"false\" required autofocus \
+         value=\"{username}\"{described}>\n\
          <label for=\"password\">Password</label>\n\
          <input id=\"password\" name=\"password\" type=\"password\" \
          autocomplete=\"current-password\" required{described}>\n\

@@ -152,7 +152,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
 async fn method_not_allowed() -> actix_web::HttpResponse {
     actix_web::HttpResponse::MethodNotAllowed()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .json(serde_json::json!({"error": "invalid_request", "error_description": "method not allowed"}))
+        .json(serde_json::json!({
+            "error": "invalid_request",
+            "error_description": "method not allowed",
+        }))
 }
 
 async fn not_found() -> actix_web::HttpResponse {

@@ -189,7 +189,8 @@ fn render(
 fn expired() -> HttpResponse {
     Error::page(
         "Sign-in request expired",
-        "This sign-in request is unknown or has expired. Return to the application and sign in again.",
+        "This sign-in request is unknown or has expired. \
+         Return to the application and sign in again.",
     )
     .into_response()
 }
