@@ -126,6 +126,10 @@ fn bench(c: &mut Criterion) {
         group.bench_function(format!("{alg}/cached"), |b| {
             b.iter(|| runtime.block_on(cached.validate(token)).expect("valid"))
         });
+        // What the extractor does on a hit: no future, no runtime.
+        group.bench_function(format!("{alg}/cached_sync"), |b| {
+            b.iter(|| cached.cached(token).expect("cached"))
+        });
     }
     group.finish();
 }
