@@ -160,14 +160,22 @@ pub fn use_auth() -> AuthContext {
     use_context::<AuthContext>().expect("components using auth are rendered inside AuthProvider")
 }
 
-/// Starts sign-in, coming back to `return_path`.
-pub fn sign_in(auth: &AuthContext, return_path: &str) -> Result<(), AuthError> {
+/// Starts sign-in, coming back to `return_path`; a failure is reported to `on_error`.
+pub fn sign_in(auth: &AuthContext, return_path: &str, on_error: Callback<String>) {
     let Provider::Ready(client) = &auth.provider else {
-        return Err(AuthError::Navigation(
-            "the identity provider is not ready".into(),
-        ));
+        on_error.emit("the identity provider is not ready".into());
+        return;
     };
-    client.start_sign_in(&SessionStore::open()?, return_path)
+    let (client, return_path) = (client.clone(), return_path.to_owned());
+    spawn_local(async move {
+        let result = match SessionStore::open() {
+            Ok(store) => client.start_sign_in(&store, &return_path).await,
+            Err(e) => Err(e.into()),
+        };
+        if let Err(e) = result {
+            on_error.emit(e.to_string());
+        }
+    });
 }
 
 /// Signs out locally and at the provider.

@@ -158,8 +158,7 @@ impl OidcClient {
 
     /// The authorization request URL (RFC 6749 section 4.1.1, RFC 7636 section 4.3,
     /// OpenID Connect Core section 3.1.2.1).
-    pub fn authorization_url(&self, request: &PendingRequest) -> String {
-        let challenge = CodeVerifier::from_stored(request.code_verifier.clone()).challenge();
+    pub fn authorization_url(&self, request: &PendingRequest, challenge: &CodeChallenge) -> String {
         let query = Serializer::new(String::new())
             .append_pair("response_type", "code")
             .append_pair("client_id", &self.settings.client_id)

@@ -2,7 +2,6 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
 
 /// Number of random bytes behind a code verifier.
 ///
@@ -34,8 +33,20 @@ impl CodeVerifier {
 
     /// The `S256` code challenge: `BASE64URL(SHA256(ASCII(code_verifier)))`
     /// (RFC 7636 section 4.2). The `plain` method is never used.
+    ///
+    /// Native builds and tests hash with the `sha2` crate; the browser build uses
+    /// [`CodeVerifier::browser_challenge`] instead, so the wasm binary carries no SHA-256.
+    #[cfg(any(test, not(target_arch = "wasm32")))]
     pub fn challenge(&self) -> CodeChallenge {
-        CodeChallenge(URL_SAFE_NO_PAD.encode(Sha256::digest(self.0.as_bytes())))
+        use sha2::{Digest, Sha256};
+        CodeChallenge::from_digest(&Sha256::digest(self.0.as_bytes()))
+    }
+
+    /// The `S256` code challenge, hashed by the browser's `crypto.subtle.digest`.
+    #[cfg(target_arch = "wasm32")]
+    pub async fn browser_challenge(&self) -> Result<CodeChallenge, super::PlatformError> {
+        let digest = super::storage::sha256(self.0.as_bytes()).await?;
+        Ok(CodeChallenge::from_digest(&digest))
     }
 }
 
@@ -53,6 +64,11 @@ impl CodeChallenge {
     /// The only method this client sends.
     pub const METHOD: &'static str = "S256";
 
+    /// The challenge for a SHA-256 digest of the verifier.
+    pub fn from_digest(digest: &[u8]) -> Self {
+        Self(URL_SAFE_NO_PAD.encode(digest))
+    }
+
     /// The challenge as sent in the authorization request.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -64,7 +80,7 @@ mod tests {
     use super::*;
 
     /// The octets of RFC 7636 Appendix B.
-    const APPENDIX_B_OCTETS: [u8; 32] = [
+    pub(super) const APPENDIX_B_OCTETS: [u8; 32] = [
         116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37,
         77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
     ];
@@ -122,6 +138,15 @@ mod browser_tests {
         let b = CodeVerifier::from_random_bytes(&random_bytes().unwrap());
         assert_eq!(a.secret().len(), 43);
         assert_ne!(a, b);
-        assert_eq!(a.challenge().as_str().len(), 43);
+    }
+
+    #[wasm_bindgen_test]
+    async fn browser_challenge_matches_rfc7636_appendix_b() {
+        let verifier = CodeVerifier::from_random_bytes(&tests::APPENDIX_B_OCTETS);
+        let challenge = verifier.browser_challenge().await.unwrap();
+        assert_eq!(
+            challenge.as_str(),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
     }
 }

@@ -15,8 +15,8 @@ pub enum PlatformError {
     /// The browser refused storage access (storage disabled, quota exceeded, private mode).
     #[error("session storage is unavailable: {0}")]
     StorageUnavailable(String),
-    /// No cryptographically secure random generator is available.
-    #[error("secure random numbers are unavailable: {0}")]
+    /// Secure random numbers or hashing (Web Crypto) are unavailable.
+    #[error("web crypto is unavailable: {0}")]
     RandomUnavailable(String),
 }
 
@@ -56,7 +56,7 @@ impl Store for MemoryStore {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use browser::{SessionStore, random_bytes};
+pub use browser::{SessionStore, random_bytes, sha256};
 
 #[cfg(target_arch = "wasm32")]
 mod browser {
@@ -101,6 +101,23 @@ mod browser {
                 .filter_map(|i| self.0.key(i).ok().flatten())
                 .collect()
         }
+    }
+
+    /// SHA-256 of `data` by `crypto.subtle.digest` (available in secure contexts, which
+    /// include `http://localhost`).
+    pub async fn sha256(data: &[u8]) -> Result<Vec<u8>, PlatformError> {
+        let unavailable = |what: &str| PlatformError::RandomUnavailable(what.into());
+        let subtle = web_sys::window()
+            .and_then(|w| w.crypto().ok())
+            .map(|c| c.subtle())
+            .ok_or_else(|| unavailable("crypto.subtle is missing"))?;
+        let promise = subtle
+            .digest_with_str_and_u8_array("SHA-256", data)
+            .map_err(|_| unavailable("crypto.subtle.digest failed"))?;
+        let digest = wasm_bindgen_futures::JsFuture::from(promise)
+            .await
+            .map_err(|_| unavailable("crypto.subtle.digest failed"))?;
+        Ok(js_sys::Uint8Array::new(&digest).to_vec())
     }
 
     /// Fills `N` bytes from `crypto.getRandomValues`, the browser's CSPRNG.

@@ -18,10 +18,12 @@ pub fn Account() -> Html {
         let (auth, busy, error) = (auth.clone(), busy.clone(), error.clone());
         Callback::from(move |_| {
             busy.set(true);
-            if let Err(e) = sign_in(&auth, "/") {
+            let (busy, error) = (busy.clone(), error.clone());
+            let failed = Callback::from(move |message| {
                 busy.set(false);
-                error.set(Some(e.to_string()));
-            }
+                error.set(Some(message));
+            });
+            sign_in(&auth, "/", failed);
         })
     };
     let on_sign_out = {

@@ -93,13 +93,14 @@ fn start_sign_in(
     error: &UseStateHandle<Option<String>>,
     redirecting: &UseStateHandle<bool>,
 ) {
-    match sign_in(auth, return_path) {
-        Ok(()) => {
-            error.set(None);
-            redirecting.set(true);
-        }
-        Err(e) => error.set(Some(e.to_string())),
-    }
+    error.set(None);
+    redirecting.set(true);
+    let error = error.clone();
+    sign_in(
+        auth,
+        return_path,
+        Callback::from(move |message| error.set(Some(message))),
+    );
 }
 
 /// Whether this tab already left for the provider from this page and came back unfinished.

@@ -158,9 +158,12 @@ fn retry_actions(auth: &AuthContext, error: &UseStateHandle<Option<String>>) -> 
     let onclick = {
         let (auth, error) = (auth.clone(), error.clone());
         Callback::from(move |_| {
-            if let Err(e) = sign_in(&auth, "/") {
-                error.set(Some(e.to_string()));
-            }
+            let error = error.clone();
+            sign_in(
+                &auth,
+                "/",
+                Callback::from(move |message| error.set(Some(message))),
+            );
         })
     };
     html! {

@@ -29,9 +29,12 @@ pub fn UnauthorizedPage() -> Html {
         let (auth, error) = (auth.clone(), error.clone());
         let return_path = safe_return_path(return_path.as_deref().unwrap_or("/")).to_owned();
         Callback::from(move |_| {
-            if let Err(e) = sign_in(&auth, &return_path) {
-                error.set(Some(e.to_string()));
-            }
+            let error = error.clone();
+            sign_in(
+                &auth,
+                &return_path,
+                Callback::from(move |message| error.set(Some(message))),
+            );
         })
     };
     let ready = matches!(auth.provider, Provider::Ready(_));

@@ -4,6 +4,7 @@ use gloo_net::http::Request;
 
 use super::{OidcClient, RequestRandomness, parse_token_response};
 use crate::auth::discovery::{DiscoveryError, ProviderMetadata};
+use crate::auth::pkce::CodeVerifier;
 use crate::auth::session::{Session, TokenResponse};
 use crate::auth::state::{Lookup, PendingRequests};
 use crate::auth::storage::{Store, random_bytes};
@@ -39,18 +40,37 @@ impl OidcClient {
     ///
     /// Does nothing if this page already started a redirect, so two callers never race two
     /// requests with different `state` values.
-    pub fn start_sign_in<S: Store>(&self, store: &S, return_path: &str) -> Result<(), AuthError> {
-        if self.redirecting.get() {
+    pub async fn start_sign_in<S: Store>(
+        &self,
+        store: &S,
+        return_path: &str,
+    ) -> Result<(), AuthError> {
+        // Claimed before the first await, so a second caller sees it at once.
+        if self.redirecting.replace(true) {
             return Ok(());
         }
+        let result = self.send_to_provider(store, return_path).await;
+        if result.is_err() {
+            self.redirecting.set(false);
+        }
+        result
+    }
+
+    async fn send_to_provider<S: Store>(
+        &self,
+        store: &S,
+        return_path: &str,
+    ) -> Result<(), AuthError> {
         let random = RequestRandomness {
             state: random_bytes()?,
             nonce: random_bytes()?,
             verifier: random_bytes()?,
         };
         let request = self.new_request(return_path, &random, now_secs());
+        let verifier = CodeVerifier::from_stored(request.code_verifier.clone());
+        let challenge = verifier.browser_challenge().await?;
         PendingRequests::new(store).save(&request)?;
-        self.redirect(&self.authorization_url(&request))
+        self.redirect(&self.authorization_url(&request, &challenge))
     }
 
     /// Handles the redirect back with a code: checks `state`, exchanges the code, checks the

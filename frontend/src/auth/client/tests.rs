@@ -78,9 +78,9 @@ fn new_request_encodes_randomness_and_keeps_return_path() {
 fn authorization_url_carries_every_parameter() {
     let client = client(true);
     let request = client.new_request("/about", &randomness(), NOW);
-    let url = client.authorization_url(&request);
-    assert!(url.starts_with("http://localhost:5001/authorize?"), "{url}");
     let challenge = CodeVerifier::from_stored(request.code_verifier.clone()).challenge();
+    let url = client.authorization_url(&request, &challenge);
+    assert!(url.starts_with("http://localhost:5001/authorize?"), "{url}");
     let expected: Vec<(String, String)> = [
         ("response_type", "code"),
         ("client_id", "spa"),
@@ -108,7 +108,8 @@ fn authorization_url_extends_an_existing_query() {
     let mut client = client(true);
     client.metadata.authorization_endpoint = format!("{ISSUER}/authorize?tenant=a");
     let request = client.new_request("/", &randomness(), NOW);
-    let url = client.authorization_url(&request);
+    let challenge = CodeVerifier::from_stored(request.code_verifier.clone()).challenge();
+    let url = client.authorization_url(&request, &challenge);
     assert!(url.starts_with("http://localhost:5001/authorize?tenant=a&response_type=code"));
 }
 
