@@ -1,8 +1,9 @@
 //! A small history router: the current location in a context, `pushState`/`replaceState`
 //! for navigation, and `popstate` for Back and Forward.
 //!
-//! It replaces `yew-router`, which on its own added about 100 KB (40 KB gzip) to the wasm
-//! binary; this app needs only five fixed paths.
+//! The app has five fixed paths, so it does without `yew-router`: measured here, that crate
+//! (with its history and route-matching dependencies) cost about 45 KB of wasm, 19 KB gzip,
+//! which is the difference between missing and meeting the size budget.
 
 use std::rc::Rc;
 
