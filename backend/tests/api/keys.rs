@@ -139,3 +139,33 @@ async fn key_set_without_usable_keys_keeps_the_last_good_keys() {
     let token = token_with(&provider.issuer, &KEYS.rsa, |_| {});
     assert_eq!(services(&app, &token).await.status, StatusCode::OK);
 }
+
+/// Polls `condition` every 20 ms for up to 5 s (loopback only, so this is quick).
+async fn eventually(mut condition: impl FnMut() -> bool) -> bool {
+    for _ in 0..250 {
+        if condition() {
+            return true;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
+}
+
+#[actix_web::test]
+async fn background_refresher_loads_keys_and_follows_rotation() {
+    let provider = Provider::start(vec![KEYS.rsa.jwk()]).await;
+    let state =
+        backend::AppState::new(&config(&provider.issuer, &[]), TestClock::new()).expect("state");
+    let keys = state.keys().clone();
+    backend::auth::jwks::spawn_refresher(keys.clone(), std::time::Duration::from_millis(50));
+    assert!(
+        eventually(|| keys.is_loaded()).await,
+        "keys loaded in the background"
+    );
+    provider.publish(vec![KEYS.rotated.jwk()]);
+    assert!(
+        eventually(|| keys.get(KEYS.rotated.kid()).is_some() && keys.get(KEYS.rsa.kid()).is_none())
+            .await,
+        "scheduled refresh picked up the rotation"
+    );
+}
