@@ -32,7 +32,10 @@ impl Tools {
     /// A command whose `PATH` finds the installed tools first.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut command = Command::new(program);
-        command.env("PATH", &self.path);
+        // Trunk's update check would reach outside this machine; Trunk.toml cannot disable it.
+        command
+            .env("PATH", &self.path)
+            .env("TRUNK_SKIP_VERSION_CHECK", "true");
         command
     }
 
@@ -58,6 +61,12 @@ pub fn ensure_build_tools(workspace: &Workspace) -> anyhow::Result<Tools> {
         chromium: None,
         chromedriver: None,
     };
+    // Trunk.toml runs Trunk offline (it must never download tools), which makes its cargo
+    // offline too: fetch the wasm dependencies first.
+    run(tools
+        .command(cargo())
+        .current_dir(&workspace.root)
+        .args(["fetch", "--quiet"]))?;
     ensure_trunk(&tools)?;
     ensure_wasm_bindgen(&tools, &workspace.locked_version("wasm-bindgen")?)?;
     ensure_wasm_opt(&tools, workspace, &wasm_opt_dir)?;
