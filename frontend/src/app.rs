@@ -3,44 +3,26 @@
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
+use yew_router::prelude::*;
 
 use crate::components::nav::Nav;
 use crate::context::AuthProvider;
 use crate::pages::{about, callback::CallbackPage, home, not_found, unauthorized};
-use crate::router::{Location, RouterProvider};
 
 /// Every page of the app. `/callback` must match the configured redirect path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Routable)]
 pub enum Route {
+    #[at("/")]
     Home,
+    #[at("/about")]
     About,
+    #[at("/callback")]
     Callback,
+    #[at("/unauthorized")]
     Unauthorized,
+    #[not_found]
+    #[at("/404")]
     NotFound,
-}
-
-impl Route {
-    /// The page for a path; a trailing slash is ignored.
-    pub fn recognize(path: &str) -> Self {
-        match path.trim_end_matches('/') {
-            "" => Self::Home,
-            "/about" => Self::About,
-            "/callback" => Self::Callback,
-            "/unauthorized" => Self::Unauthorized,
-            _ => Self::NotFound,
-        }
-    }
-
-    /// The canonical path of the page.
-    pub fn to_path(self) -> &'static str {
-        match self {
-            Self::Home => "/",
-            Self::About => "/about",
-            Self::Callback => "/callback",
-            Self::Unauthorized => "/unauthorized",
-            Self::NotFound => "/404",
-        }
-    }
 }
 
 fn switch(route: Route) -> Html {
@@ -57,19 +39,16 @@ fn switch(route: Route) -> Html {
 #[function_component]
 pub fn App() -> Html {
     use_effect_with((), |_| reload_when_restored_from_cache());
-    html! { <RouterProvider render={Callback::from(shell)} /> }
-}
-
-/// The page shell for a location, rendered inside the router.
-fn shell(location: Location) -> Html {
     html! {
-        <AuthProvider>
-            <a class="skip-link" href="#main">{ "Skip to content" }</a>
-            <Nav />
-            <main id="main" class="container" tabindex="-1">
-                { switch(Route::recognize(&location.path)) }
-            </main>
-        </AuthProvider>
+        <BrowserRouter>
+            <AuthProvider>
+                <a class="skip-link" href="#main">{ "Skip to content" }</a>
+                <Nav />
+                <main id="main" class="container" tabindex="-1">
+                    <Switch<Route> render={switch} />
+                </main>
+            </AuthProvider>
+        </BrowserRouter>
     }
 }
 
@@ -108,10 +87,10 @@ mod browser_tests {
             Route::Callback,
             Route::Unauthorized,
         ] {
-            assert_eq!(Route::recognize(route.to_path()), route);
+            assert_eq!(Route::recognize(&route.to_path()), Some(route));
         }
-        assert_eq!(Route::recognize("/about/"), Route::About);
-        assert_eq!(Route::recognize("/nope"), Route::NotFound);
-        assert_eq!(Route::recognize("/about/x"), Route::NotFound);
+        assert_eq!(Route::recognize("/about/"), Some(Route::About));
+        assert_eq!(Route::recognize("/nope"), Some(Route::NotFound));
+        assert_eq!(Route::recognize("/about/x"), Some(Route::NotFound));
     }
 }

@@ -1,6 +1,7 @@
 //! Protects a page: its content renders only for a signed-in user.
 
 use yew::prelude::*;
+use yew_router::prelude::*;
 
 use crate::auth::now_secs;
 use crate::auth::state::PendingRequests;
@@ -9,7 +10,6 @@ use crate::components::error_banner::error_banner;
 use crate::components::provider_error::provider_error;
 use crate::components::status::status;
 use crate::context::{AuthContext, Provider, sign_in, use_auth};
-use crate::router::use_router;
 
 #[derive(Debug, Properties, PartialEq)]
 pub struct GuardProps {
@@ -25,8 +25,10 @@ pub struct GuardProps {
 #[function_component]
 pub fn Guard(props: &GuardProps) -> Html {
     let auth = use_auth();
-    let router = use_router();
-    let return_path = format!("{}{}", router.location().path, router.location().query);
+    let location = use_location();
+    let return_path = location
+        .map(|l| format!("{}{}", l.path(), l.query_str()))
+        .unwrap_or_else(|| "/".into());
     let came_back = {
         let return_path = return_path.clone();
         use_state(move || left_unfinished(&return_path))

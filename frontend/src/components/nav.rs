@@ -1,28 +1,30 @@
 //! The top navigation bar.
 
 use yew::prelude::*;
+use yew_router::prelude::*;
 
 use crate::app::Route;
 use crate::context::use_auth;
-use crate::router::use_router;
 
 /// Links to the pages and, when signed in, who is signed in.
 #[function_component]
 pub fn Nav() -> Html {
     let auth = use_auth();
-    let router = use_router();
-    let current = Route::recognize(&router.location().path);
+    let navigator = use_navigator();
+    let current = use_route::<Route>();
     let link = |id: &'static str, to: Route, label: &'static str| {
-        let aria_current = (current == to).then_some("page");
+        let aria_current = (current.as_ref() == Some(&to)).then_some("page");
         let href = to.to_path();
-        let router = router.clone();
+        let navigator = navigator.clone();
         let onclick = Callback::from(move |e: MouseEvent| {
             // Let the browser handle "open in new tab" and similar.
             if e.meta_key() || e.ctrl_key() || e.shift_key() || e.alt_key() {
                 return;
             }
-            e.prevent_default();
-            router.push(href);
+            if let Some(navigator) = &navigator {
+                e.prevent_default();
+                navigator.push(&to);
+            }
         });
         html! { <a {id} {href} {onclick} aria-current={aria_current}>{ label }</a> }
     };

@@ -5,6 +5,8 @@ use std::rc::Rc;
 use form_urlencoded::Serializer;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
+use yew_router::Routable;
+use yew_router::history::{BrowserHistory, History};
 
 use crate::app::Route;
 use crate::auth::state::{Lookup, PendingRequests};
@@ -15,7 +17,6 @@ use crate::components::provider_error::provider_error;
 use crate::components::status::status;
 use crate::context::{AuthAction, AuthContext, Provider, sign_in, use_auth};
 use crate::pages::unauthorized::{DESCRIPTION_PARAM, ERROR_PARAM, RETURN_PARAM};
-use crate::router::{Router, use_router};
 
 #[derive(Debug, Clone, PartialEq)]
 enum View {
@@ -31,17 +32,16 @@ enum View {
 #[function_component]
 pub fn CallbackPage() -> Html {
     let auth = use_auth();
-    let router = use_router();
     let view = use_state(|| View::Working);
     let sign_in_error = use_state(|| None::<String>);
     let started = use_mut_ref(|| false);
     {
-        let (auth, router, view) = (auth.clone(), router.clone(), view.clone());
+        let (auth, view) = (auth.clone(), view.clone());
         use_effect_with(auth.provider.clone(), move |provider| {
             if let Provider::Ready(client) = provider
                 && !started.replace(true)
             {
-                handle_response(client.clone(), auth, router, view);
+                handle_response(client.clone(), auth, view);
             }
         });
     }
@@ -55,12 +55,7 @@ pub fn CallbackPage() -> Html {
     }
 }
 
-fn handle_response(
-    client: Rc<OidcClient>,
-    auth: AuthContext,
-    router: Router,
-    view: UseStateHandle<View>,
-) {
+fn handle_response(client: Rc<OidcClient>, auth: AuthContext, view: UseStateHandle<View>) {
     let Ok(store) = SessionStore::open() else {
         view.set(View::Failed(
             "this browser does not allow session storage".into(),
@@ -93,10 +88,11 @@ fn handle_response(
             if let Some(return_path) = &return_path {
                 target.append_pair(RETURN_PARAM, return_path);
             }
-            replace_location(
-                &router,
-                &format!("{}?{}", Route::Unauthorized.to_path(), target.finish()),
-            );
+            replace_location(&format!(
+                "{}?{}",
+                Route::Unauthorized.to_path(),
+                target.finish()
+            ));
         }
         AuthorizationResponse::Code { code, state, iss } => spawn_local(async move {
             match client
@@ -108,21 +104,21 @@ fn handle_response(
                     return_path,
                 }) => {
                     auth.dispatch(AuthAction::SignedIn(session));
-                    replace_location(&router, &return_path);
+                    replace_location(&return_path);
                 }
                 Ok(SignInOutcome::AlreadyCompleted { return_path }) if signed_in => {
-                    replace_location(&router, &return_path);
+                    replace_location(&return_path);
                 }
                 Ok(SignInOutcome::AlreadyCompleted { .. } | SignInOutcome::UnknownState)
                     if signed_in =>
                 {
-                    replace_location(&router, "/");
+                    replace_location("/");
                 }
                 Ok(_) => view.set(View::NoRequest),
                 Err(e) => view.set(View::Failed(describe(&e))),
             }
         }),
-        AuthorizationResponse::Missing if signed_in => replace_location(&router, "/"),
+        AuthorizationResponse::Missing if signed_in => replace_location("/"),
         AuthorizationResponse::Missing => view.set(View::NoRequest),
     }
 }
@@ -134,10 +130,10 @@ fn describe(error: &AuthError) -> String {
     }
 }
 
-/// `history.replaceState` through the router, so the app renders the new route and the
-/// callback URL with its `code` and `state` is gone from history.
-fn replace_location(router: &Router, path: &str) {
-    router.replace(crate::auth::safe_return_path(path));
+/// `history.replaceState` through the router's history, so the app renders the new route and
+/// the callback URL with its `code` and `state` is gone from history.
+fn replace_location(path: &str) {
+    BrowserHistory::new().replace(crate::auth::safe_return_path(path));
 }
 
 fn no_request(actions: Html) -> Html {

@@ -1,11 +1,11 @@
 //! `/unauthorized`: the provider refused or failed the sign-in.
 
 use yew::prelude::*;
+use yew_router::prelude::*;
 
 use crate::auth::safe_return_path;
 use crate::components::error_banner::error_banner;
 use crate::context::{Provider, sign_in, use_auth};
-use crate::router::use_router;
 
 /// Query parameter names this page reads.
 pub const ERROR_PARAM: &str = "error";
@@ -17,9 +17,11 @@ pub const RETURN_PARAM: &str = "return_path";
 #[function_component]
 pub fn UnauthorizedPage() -> Html {
     let auth = use_auth();
-    let router = use_router();
+    let location = use_location();
     let error = use_state(|| None::<String>);
-    let (code, description, return_path) = read_query(&router.location().query);
+    let (code, description, return_path) = location
+        .map(|l| read_query(l.query_str()))
+        .unwrap_or_default();
     let message = match (&code, &description) {
         (Some(code), Some(description)) => format!("{description} ({code})"),
         (Some(code), None) => code.clone(),
