@@ -9,7 +9,7 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::parts::{self, Output, Part};
 use crate::tools::{self, Tools, step};
-use crate::workspace::{Workspace, cargo};
+use crate::workspace::Workspace;
 
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -58,14 +58,7 @@ pub fn run(workspace: &Workspace) -> anyhow::Result<()> {
     let ports = Ports::from_env()?;
     ports.check_free()?;
     let tools = tools::ensure_build_tools(workspace)?;
-    step("building identity and backend");
-    tools::run(tools.command(cargo()).current_dir(&workspace.root).args([
-        "build",
-        "--package",
-        "identity",
-        "--package",
-        "backend",
-    ]))?;
+    tools.build_servers(workspace)?;
     tokio::runtime::Runtime::new()
         .context("starting the async runtime")?
         .block_on(supervise(workspace, &tools, &ports))

@@ -13,7 +13,7 @@ use url::Url;
 use crate::dev::write_identity_config;
 use crate::parts::{self, Output, Part};
 use crate::tools::{self, Tools, step};
-use crate::workspace::{Workspace, cargo};
+use crate::workspace::Workspace;
 
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 const STEP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -28,14 +28,7 @@ pub fn run(workspace: &Workspace, tools: &Tools) -> anyhow::Result<()> {
             .current_dir(&workspace.root)
             .args(["build", "--release"]),
     )?;
-    step("building identity and backend");
-    tools::run(tools.command(cargo()).current_dir(&workspace.root).args([
-        "build",
-        "--package",
-        "identity",
-        "--package",
-        "backend",
-    ]))?;
+    tools.build_servers(workspace)?;
     let system = System {
         workspace,
         tools,

@@ -39,6 +39,18 @@ impl Tools {
         command
     }
 
+    /// Debug builds of the two servers, which `dev` and the browser test run directly.
+    pub fn build_servers(&self, workspace: &Workspace) -> anyhow::Result<()> {
+        step("building identity and backend");
+        run(self.command(cargo()).current_dir(&workspace.root).args([
+            "build",
+            "--package",
+            "identity",
+            "--package",
+            "backend",
+        ]))
+    }
+
     pub fn browser(&self) -> anyhow::Result<(&Path, &Path)> {
         match (&self.chromium, &self.chromedriver) {
             (Some(chromium), Some(driver)) => Ok((chromium, driver)),
