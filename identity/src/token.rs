@@ -77,40 +77,51 @@ struct Grant<'a> {
 }
 
 pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
-    let params = Params::parse(&body);
+    client_form_post(&req, &body, &state, |params, client| {
+        grant(&state, params, client)
+    })
+}
+
+/// The common front of the endpoints a client calls with a form POST (`/token`, `/revoke`).
+///
+/// The body must be a form with no repeated or oversized parameter, and `client_id` must
+/// name a registered client: public clients authenticate with nothing else (RFC 6749
+/// section 2.3). Every answer, success or error, carries CORS headers for that client's
+/// registered origins only.
+pub fn client_form_post(
+    req: &HttpRequest,
+    body: &[u8],
+    state: &AppState,
+    handle: impl FnOnce(&Params, &Client) -> Result<HttpResponse, Error>,
+) -> HttpResponse {
+    let params = Params::parse(body);
     let client = params
         .get("client_id")
         .and_then(|id| state.settings.client(id));
-    let result = if authorize::is_form(&req) {
-        grant(&state, &params, client)
-    } else {
+    let result = if !authorize::is_form(req) {
         Err(Error::oauth(
             OAuthCode::InvalidRequest,
             "expected application/x-www-form-urlencoded",
         ))
+    } else if let Some(name) = params.first_bad() {
+        Err(Error::oauth(
+            OAuthCode::InvalidRequest,
+            format!("parameter {name} is repeated or too long"),
+        ))
+    } else {
+        client
+            .ok_or_else(|| Error::oauth(OAuthCode::InvalidClient, "unknown or missing client_id"))
+            .and_then(|client| handle(&params, client))
     };
     let response = result.unwrap_or_else(Error::into_response);
     cors::allow(
-        &req,
+        req,
         response,
         client.into_iter().flat_map(|c| &c.allowed_cors_origins),
     )
 }
 
-fn grant(
-    state: &AppState,
-    params: &Params,
-    client: Option<&Client>,
-) -> Result<HttpResponse, Error> {
-    if let Some(name) = params.first_bad() {
-        return Err(Error::oauth(
-            OAuthCode::InvalidRequest,
-            format!("parameter {name} is repeated or too long"),
-        ));
-    }
-    // Public clients authenticate with nothing but their client_id (RFC 6749 section 2.3).
-    let client = client
-        .ok_or_else(|| Error::oauth(OAuthCode::InvalidClient, "unknown or missing client_id"))?;
+fn grant(state: &AppState, params: &Params, client: &Client) -> Result<HttpResponse, Error> {
     match params.get("grant_type") {
         Some("authorization_code") => authorization_code(state, params, client),
         Some("refresh_token") => refresh_token(state, params, client),
