@@ -50,6 +50,9 @@ pub struct AuthState {
     pub session: Option<Rc<Session>>,
     /// The last session ended because the API or the provider refused its tokens.
     pub expired: bool,
+    /// It ended because the API refused the access token (HTTP 401); a protected page may
+    /// then sign in again by itself (see [`crate::auth::reauth`]).
+    pub refused: bool,
     /// Loading attempts made so far, counting the one under way.
     pub attempts: u32,
     /// The token refresh under way, if any.
@@ -72,6 +75,7 @@ impl Default for AuthState {
             provider: Provider::Loading,
             session: None,
             expired: false,
+            refused: false,
             attempts: 1,
             refresh: InFlight::default(),
         }
@@ -86,7 +90,10 @@ pub enum AuthAction {
     Retry,
     SignedIn(Session),
     Renewed(Session),
+    /// The tokens could not be renewed.
     Expired,
+    /// The API answered 401 to the access token.
+    Refused,
 }
 
 impl Reducible for AuthState {
@@ -108,10 +115,17 @@ impl Reducible for AuthState {
             AuthAction::SignedIn(session) | AuthAction::Renewed(session) => {
                 next.session = Some(Rc::new(session));
                 next.expired = false;
+                next.refused = false;
             }
             AuthAction::Expired => {
                 next.session = None;
                 next.expired = true;
+                next.refused = false;
+            }
+            AuthAction::Refused => {
+                next.session = None;
+                next.expired = true;
+                next.refused = true;
             }
         }
         Rc::new(next)
@@ -255,7 +269,7 @@ fn end_session(auth: &AuthContext) {
     if let (Provider::Ready(client), Ok(store)) = (&auth.provider, SessionStore::open()) {
         Session::remove(&store, &client.settings().client_id);
     }
-    auth.dispatch(AuthAction::Expired);
+    auth.dispatch(AuthAction::Refused);
 }
 
 async fn load_client() -> Result<OidcClient, String> {

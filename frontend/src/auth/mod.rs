@@ -10,6 +10,7 @@ pub mod discovery;
 pub mod id_token;
 pub mod json;
 pub mod pkce;
+pub mod reauth;
 pub mod session;
 pub mod state;
 pub mod storage;

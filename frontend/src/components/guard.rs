@@ -3,9 +3,10 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::auth::now_secs;
+use crate::auth::reauth::AutomaticSignIn;
 use crate::auth::state::PendingRequests;
 use crate::auth::storage::SessionStore;
+use crate::auth::{PlatformError, now_secs};
 use crate::components::error_banner::error_banner;
 use crate::components::provider_error::provider_error;
 use crate::components::status::status;
@@ -21,7 +22,9 @@ pub struct GuardProps {
 ///
 /// It never redirects twice: not while a redirect is under way, not after the user came back
 /// from the provider without finishing (Back button), and not after the session expired.
-/// Those cases show a message with a sign-in button instead, so there is no loop.
+/// Those cases show a message with a sign-in button instead, so there is no loop. The one
+/// exception is an access token the API refused (HTTP 401): then sign-in starts again by
+/// itself, unless this tab already did that within the last minute.
 #[function_component]
 pub fn Guard(props: &GuardProps) -> Html {
     let auth = use_auth();
@@ -43,17 +46,26 @@ pub fn Guard(props: &GuardProps) -> Html {
             start_sign_in(&auth, &return_path, &sign_in_error, &redirecting)
         })
     };
+    // Decided once, when the refusal arrives, so the answer does not change while the page
+    // waits for the redirect.
+    let again = *use_memo(auth.refused, |refused| *refused && may_sign_in_again());
+    let first_visit = !auth.expired && !*came_back;
     let automatic = matches!(auth.provider, Provider::Ready(_))
         && auth.session.is_none()
-        && !auth.expired
-        && !*came_back
+        && (first_visit || again)
         && sign_in_error.is_none();
     {
-        let start = start.clone();
+        let (start, sign_in_error) = (start.clone(), sign_in_error.clone());
         use_effect_with(automatic, move |automatic| {
-            if *automatic {
-                start.emit(());
+            if !*automatic {
+                return;
             }
+            // Without the record the next refusal would not be recognised as a loop.
+            if again && let Err(e) = record_sign_in_again() {
+                sign_in_error.set(Some(e.to_string()));
+                return;
+            }
+            start.emit(());
         });
     }
 
@@ -103,6 +115,17 @@ fn start_sign_in(
         return_path,
         Callback::from(move |message| error.set(Some(message))),
     );
+}
+
+/// Whether the loop guard lets sign-in start again by itself now.
+fn may_sign_in_again() -> bool {
+    SessionStore::open()
+        .map(|store| AutomaticSignIn::new(&store).allowed(now_secs()))
+        .unwrap_or(false)
+}
+
+fn record_sign_in_again() -> Result<(), PlatformError> {
+    AutomaticSignIn::new(&SessionStore::open()?).record(now_secs())
 }
 
 /// Whether this tab already left for the provider from this page and came back unfinished.
