@@ -249,6 +249,12 @@ fn authorization_code(
 /// RFC 6749 section 6, rotating the refresh token on every use (RFC 9700 section 4.14.2).
 /// No new ID token is issued (OIDC Core 12.2 makes it optional); the client keeps the one
 /// from sign-in.
+///
+/// In order: (1) the token must be known, bound to this client, unspent, unrevoked and
+/// unexpired, and presenting a spent one revokes its family; (2) its user must still
+/// exist; (3) only then is a requested `scope` checked against the grant. Every failure of
+/// (1) and (2) is the same `invalid_grant` (RFC 6749 section 5.2), so the scope check
+/// cannot be used to learn anything about a token that is not valid.
 fn refresh_token(
     state: &AppState,
     params: &Params,
@@ -257,45 +263,28 @@ fn refresh_token(
     let presented = params
         .get("refresh_token")
         .ok_or_else(|| Error::oauth(OAuthCode::InvalidRequest, "refresh_token is required"))?;
-    let presented_hash = secret::hash(presented);
     let invalid = || {
         Error::oauth(
             OAuthCode::InvalidGrant,
             "refresh token is invalid or expired",
         )
     };
-    // A narrower scope may be requested (RFC 6749 section 6); check it before rotating so
-    // a refused request leaves the client's token usable.
-    let narrowed = match params.get("scope") {
-        None => None,
-        Some(requested) => {
-            let family = state
-                .store
-                .family_of(&presented_hash)?
-                .ok_or_else(invalid)?;
-            let granted: Vec<&str> = family.scope.split(' ').collect();
-            let mut scope = Vec::new();
-            for s in requested.split(' ').filter(|s| !s.is_empty()) {
-                if !granted.contains(&s) {
-                    return Err(Error::oauth(
-                        OAuthCode::InvalidScope,
-                        format!("scope {s:?} exceeds the original grant"),
-                    ));
-                }
-                scope.push(s);
-            }
-            Some(scope.join(" "))
-        }
-    };
+    let requested = params.get("scope");
     let now = state.clock.now();
     let new_token = secret::random_token();
     let sliding = state.settings.refresh_sliding_lifetime;
-    let family = match state.store.rotate(
+    // A refused request must leave the client's token usable, so the user and scope checks
+    // run inside the rotation, before the token is spent.
+    let acceptable = |family: &Family| {
+        state.settings.user(&family.sub).is_some() && narrow_scope(requested, &family.scope).is_ok()
+    };
+    let family = match state.store.rotate_if(
         &client.client_id,
-        &presented_hash,
+        &secret::hash(presented),
         &secret::hash(&new_token),
         now,
         sliding,
+        acceptable,
     )? {
         Rotation::Rotated(family) => family,
         Rotation::Invalid => return Err(invalid()),
@@ -304,12 +293,17 @@ fn refresh_token(
                 "rotated refresh token reused; token family revoked");
             return Err(invalid());
         }
+        Rotation::Declined(family) => {
+            if state.settings.user(&family.sub).is_none() {
+                state.store.revoke_family(&family.family_id, now)?;
+                return Err(invalid());
+            }
+            return Err(narrow_scope(requested, &family.scope)
+                .err()
+                .unwrap_or_else(invalid));
+        }
     };
-    if state.settings.user(&family.sub).is_none() {
-        state.store.revoke_family(&family.family_id, now)?;
-        return Err(invalid());
-    }
-    let scope = narrowed.unwrap_or_else(|| family.scope.clone());
+    let scope = narrow_scope(requested, &family.scope)?;
     let keys = state.keys.current();
     let g = Grant {
         client_id: &client.client_id,
@@ -326,6 +320,39 @@ fn refresh_token(
         id_token: None,
         refresh_token: Some(new_token),
     }))
+}
+
+/// The scope of a refreshed access token: the original grant, or the narrower `requested`
+/// one (RFC 6749 section 6), deduplicated in request order.
+///
+/// A `scope` made only of spaces is refused with `invalid_scope` rather than read as
+/// omitted: RFC 6749 section 3.3 defines scope as one or more scope tokens, and a token
+/// granting nothing is never what a client meant. (An empty `scope=` is omitted, as for
+/// every parameter: section 3.1.)
+fn narrow_scope(requested: Option<&str>, granted: &str) -> Result<String, Error> {
+    let Some(requested) = requested else {
+        return Ok(granted.to_owned());
+    };
+    let granted: Vec<&str> = granted.split(' ').collect();
+    let mut scope: Vec<&str> = Vec::new();
+    for s in requested.split(' ').filter(|s| !s.is_empty()) {
+        if !granted.contains(&s) {
+            return Err(Error::oauth(
+                OAuthCode::InvalidScope,
+                format!("scope {s} exceeds the original grant"),
+            ));
+        }
+        if !scope.contains(&s) {
+            scope.push(s);
+        }
+    }
+    if scope.is_empty() {
+        return Err(Error::oauth(
+            OAuthCode::InvalidScope,
+            "scope must name at least one scope",
+        ));
+    }
+    Ok(scope.join(" "))
 }
 
 fn access_token(

@@ -69,6 +69,9 @@ pub enum Rotation {
     Invalid,
     /// Already rotated: the whole family has now been revoked (RFC 9700 section 4.14.2).
     Reused { family_id: String },
+    /// Valid, but the caller's check refused the request; nothing was changed, so the
+    /// token stays usable.
+    Declined(Family),
 }
 
 /// Database errors.
@@ -196,6 +199,23 @@ impl Store {
         now: u64,
         sliding: u64,
     ) -> Result<Rotation, StoreError> {
+        self.rotate_if(client_id, token_hash, new_hash, now, sliding, |_| true)
+    }
+
+    /// [`Store::rotate`], but only once the token is known to be valid for `client_id` is
+    /// `accept` asked whether to go on; if it says no, the answer is
+    /// [`Rotation::Declined`] and the token is not spent. The token's own state is thus
+    /// always decided first, so a refusal by `accept` (for example a scope check) reveals
+    /// nothing about unknown, spent, revoked or expired tokens.
+    pub fn rotate_if(
+        &self,
+        client_id: &str,
+        token_hash: &str,
+        new_hash: &str,
+        now: u64,
+        sliding: u64,
+        accept: impl FnOnce(&Family) -> bool,
+    ) -> Result<Rotation, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let row = tx
@@ -237,6 +257,9 @@ impl Store {
         }
         if expires <= now || family.expires_at <= now {
             return Ok(Rotation::Invalid);
+        }
+        if !accept(&family) {
+            return Ok(Rotation::Declined(family));
         }
         tx.prepare_cached("UPDATE refresh_tokens SET rotated_at = ?2 WHERE token_hash = ?1")?
             .execute(params![token_hash, now])?;

@@ -76,3 +76,49 @@ fn ending_session_revokes_its_families() {
         Rotation::Invalid
     );
 }
+
+#[test]
+fn rotate_if_asks_only_about_valid_tokens_and_a_refusal_spends_nothing() {
+    let (_dir, store) = store();
+    store.create_family(&family("f"), "t1", 500, 100).unwrap();
+    let asked = std::cell::Cell::new(0);
+    let refuse = |_: &Family| {
+        asked.set(asked.get() + 1);
+        false
+    };
+    assert_eq!(
+        store
+            .rotate_if("other", "t1", "t2", 110, 300, refuse)
+            .unwrap(),
+        Rotation::Invalid
+    );
+    assert_eq!(
+        store
+            .rotate_if("spa", "nope", "t2", 110, 300, refuse)
+            .unwrap(),
+        Rotation::Invalid
+    );
+    assert_eq!(asked.get(), 0);
+    assert!(matches!(
+        store
+            .rotate_if("spa", "t1", "t2", 110, 300, refuse)
+            .unwrap(),
+        Rotation::Declined(_)
+    ));
+    assert_eq!(asked.get(), 1);
+    // Still unspent: the next rotation succeeds, and then the spent token is a reuse
+    // whatever the check would say.
+    assert!(matches!(
+        store.rotate("spa", "t1", "t2", 120, 300).unwrap(),
+        Rotation::Rotated(_)
+    ));
+    assert_eq!(
+        store
+            .rotate_if("spa", "t1", "t3", 130, 300, refuse)
+            .unwrap(),
+        Rotation::Reused {
+            family_id: "f".into()
+        }
+    );
+    assert_eq!(asked.get(), 1);
+}

@@ -182,3 +182,104 @@ async fn revoked_refresh_token_no_longer_works_and_unknown_tokens_get_200() {
     assert_eq!(oauth_error(no_client).await, (401, "invalid_client".into()));
     server.stop().await;
 }
+
+/// A refresh with `scope` sent by `client`.
+async fn refresh_with_scope(
+    browser: &Browser,
+    client: &str,
+    rt: &str,
+    scope: &str,
+) -> reqwest::Response {
+    browser
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", client),
+            ("refresh_token", rt),
+            ("scope", scope),
+        ])
+        .await
+}
+
+#[actix_web::test]
+async fn token_validity_is_decided_before_the_scope_check() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    let grant = (400, "invalid_grant".to_owned());
+
+    // Unknown, or another client's: the same invalid_grant for a scope inside or outside
+    // the grant, and the owner's token stays usable.
+    let rt = browser.tokens("alice").await["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for scope in ["zzz", "profile"] {
+        let unknown = refresh_with_scope(&browser, "spa", "no-such-token", scope).await;
+        assert_eq!(oauth_error(unknown).await, grant, "{scope}");
+        let other = refresh_with_scope(&browser, "other", &rt, scope).await;
+        assert_eq!(oauth_error(other).await, grant, "{scope}");
+    }
+
+    // Spent: reuse detection fires even with a scope the grant never had.
+    let next: Value = browser.refresh(&rt).await.json().await.unwrap();
+    let latest = next["refresh_token"].as_str().unwrap().to_owned();
+    let reused = refresh_with_scope(&browser, "spa", &rt, "zzz").await;
+    assert_eq!(oauth_error(reused).await, grant);
+    assert_eq!(
+        oauth_error(browser.refresh(&latest).await).await,
+        grant,
+        "the family was revoked"
+    );
+    // Revoked (with its family, just now): still invalid_grant whatever the scope.
+    for scope in ["zzz", "profile"] {
+        let revoked = refresh_with_scope(&browser, "spa", &latest, scope).await;
+        assert_eq!(oauth_error(revoked).await, grant, "{scope}");
+    }
+
+    // Expired: likewise.
+    let rt = browser.tokens("alice").await["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server.state.clock.advance(86_401);
+    for scope in ["zzz", "profile"] {
+        let expired = refresh_with_scope(&browser, "spa", &rt, scope).await;
+        assert_eq!(oauth_error(expired).await, grant, "{scope}");
+    }
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn refused_scope_leaves_a_valid_token_usable() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    let rt = browser.tokens("alice").await["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wider = refresh_with_scope(&browser, "spa", &rt, "zzz").await;
+    assert_eq!(oauth_error(wider).await, (400, "invalid_scope".into()));
+    assert_eq!(browser.refresh(&rt).await.status(), 200);
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn blank_scope_on_refresh_is_invalid_scope() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    let rt = browser.tokens("alice").await["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for blank in [" ", "   "] {
+        let resp = refresh_with_scope(&browser, "spa", &rt, blank).await;
+        assert_eq!(oauth_error(resp).await, (400, "invalid_scope".into()));
+    }
+    // `scope=` with no value is an omitted parameter (RFC 6749 section 3.1).
+    let omitted: Value = refresh_with_scope(&browser, "spa", &rt, "")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(omitted["scope"], FULL_SCOPE);
+    server.stop().await;
+}
