@@ -97,10 +97,10 @@ impl Error {
 impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
         match self {
-            Error::OAuth {
-                code: OAuthCode::InvalidClient,
-                ..
-            } => StatusCode::UNAUTHORIZED,
+            // RFC 6749 section 5.2 asks for 401 with a `WWW-Authenticate` challenge only when
+            // the client tried the `Authorization` header. The clients here are public and
+            // send no credentials (`token_endpoint_auth_methods_supported: ["none"]`), so an
+            // unknown or missing `client_id` is a plain 400 `invalid_client`.
             Error::OAuth { .. } => StatusCode::BAD_REQUEST,
             Error::Page { status, .. } => *status,
             Error::MissingToken | Error::InvalidToken(_) => StatusCode::UNAUTHORIZED,

@@ -18,11 +18,11 @@ async fn token_errors_are_rfc6749_json_and_never_cached() {
         (&[("client_id", "spa")], (400, "invalid_request")),
         (
             &[("grant_type", "authorization_code")],
-            (401, "invalid_client"),
+            (400, "invalid_client"),
         ),
         (
             &[("grant_type", "authorization_code"), ("client_id", "nope")],
-            (401, "invalid_client"),
+            (400, "invalid_client"),
         ),
         (
             &[("grant_type", "authorization_code"), ("client_id", "spa")],

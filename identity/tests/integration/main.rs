@@ -6,6 +6,7 @@
 mod authorize_errors;
 mod common;
 mod end_session;
+mod error_responses;
 mod flow;
 mod hardening;
 mod refresh;

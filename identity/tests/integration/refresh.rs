@@ -179,7 +179,7 @@ async fn revoked_refresh_token_no_longer_works_and_unknown_tokens_get_200() {
         .send()
         .await
         .unwrap();
-    assert_eq!(oauth_error(no_client).await, (401, "invalid_client".into()));
+    assert_eq!(oauth_error(no_client).await, (400, "invalid_client".into()));
     server.stop().await;
 }
 
