@@ -64,6 +64,9 @@ pub enum Error {
     /// RFC 6750 section 3.1: the bearer token was expired, revoked or malformed.
     #[error("invalid bearer token: {0}")]
     InvalidToken(&'static str),
+    /// RFC 6750 section 3.1: the bearer token is valid but lacks the scope named here.
+    #[error("bearer token lacks scope {0}")]
+    InsufficientScope(&'static str),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -104,6 +107,7 @@ impl ResponseError for Error {
             Error::OAuth { .. } => StatusCode::BAD_REQUEST,
             Error::Page { status, .. } => *status,
             Error::MissingToken | Error::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            Error::InsufficientScope(_) => StatusCode::FORBIDDEN,
             Error::Store(_) | Error::Key(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Error::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -133,6 +137,14 @@ impl ResponseError for Error {
                     ))
                     .insert_header((header::CACHE_CONTROL, "no-store"))
                     .json(serde_json::json!({"error": "invalid_token"}))
+            }
+            Error::InsufficientScope(scope) => {
+                tracing::info!(scope, "bearer token lacks scope");
+                let challenge = format!(r#"Bearer error="insufficient_scope", scope="{scope}""#);
+                HttpResponse::build(status)
+                    .insert_header((header::WWW_AUTHENTICATE, challenge))
+                    .insert_header((header::CACHE_CONTROL, "no-store"))
+                    .json(serde_json::json!({"error": "insufficient_scope"}))
             }
             Error::Store(e) => {
                 tracing::error!(error = %e, "storage failure");

@@ -23,10 +23,10 @@ pub async fn userinfo(req: HttpRequest, state: web::Data<AppState>) -> HttpRespo
 fn answer(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, Error> {
     let token = bearer(req)?;
     let claims = verify_access_token(state, token)?;
+    // OIDC Core 5.3.1: UserInfo is for tokens granted `openid`; a valid token without it
+    // is a scope failure, not an invalid token (RFC 6750 section 3.1).
     if !claims.scope.split(' ').any(|s| s == "openid") {
-        return Err(Error::InvalidToken(
-            "token was not granted the openid scope",
-        ));
+        return Err(Error::InsufficientScope("openid"));
     }
     let mut body = json!({ "sub": claims.sub });
     if claims.scope.split(' ').any(|s| s == "profile")
