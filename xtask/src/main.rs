@@ -18,7 +18,7 @@ use crate::workspace::Workspace;
 
 /// Development tasks for the OpenID Connect SPA + API workspace.
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask")]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
 struct Cli {
     #[command(subcommand)]
     task: Task,
