@@ -11,8 +11,8 @@ use url::Url;
 use crate::AppState;
 use crate::codes::{CODE_LIFETIME_SECS, CodeGrant};
 use crate::config::Client;
-use crate::error::Error;
-use crate::params::Params;
+use crate::error::{BodyAnswer, Error};
+use crate::params::{Body, Params};
 use crate::secret;
 use crate::session;
 use crate::store::Session;
@@ -69,9 +69,13 @@ pub async fn authorize_get(req: HttpRequest, state: web::Data<AppState>) -> Http
 /// OIDC Core 3.1.2.1: the endpoint must also accept form-encoded POST.
 pub async fn authorize_post(
     req: HttpRequest,
-    body: web::Bytes,
+    body: Body,
     state: web::Data<AppState>,
 ) -> HttpResponse {
+    let body = match body {
+        Ok(body) => body,
+        Err(e) => return Error::body(&e, BodyAnswer::Page).into_response(),
+    };
     if !is_form(&req) {
         return Error::page("Invalid request", "Expected a form submission.").into_response();
     }

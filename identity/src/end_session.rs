@@ -6,9 +6,9 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::AppState;
-use crate::error::Error;
+use crate::error::{BodyAnswer, Error};
 use crate::html;
-use crate::params::Params;
+use crate::params::{Body, Params};
 use crate::session::{self, SESSION_COOKIE};
 
 /// The ID token claims needed to identify the client; expiry is deliberately not checked
@@ -33,10 +33,14 @@ pub async fn end_session_get(req: HttpRequest, state: web::Data<AppState>) -> Ht
 
 pub async fn end_session_post(
     req: HttpRequest,
-    body: web::Bytes,
+    body: Body,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    end_session(&req, &state, &Params::parse(&body))
+    // An unreadable request ends no session.
+    match body {
+        Ok(body) => end_session(&req, &state, &Params::parse(&body)),
+        Err(e) => Error::body(&e, BodyAnswer::Page).into_response(),
+    }
 }
 
 /// Steps: (1) end the provider session, if any (server row and cookie); (2) verify

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use actix_web::error::PayloadError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
@@ -73,6 +74,19 @@ pub enum Error {
     Key(#[from] KeyError),
     #[error("server busy: {0}")]
     Busy(&'static str),
+    /// The request body was larger than [`crate::MAX_BODY_BYTES`]: RFC 6749 section 5.2
+    /// `invalid_request`, with the status that names the cause (RFC 9110 section 15.5.14).
+    #[error("request body too large")]
+    BodyTooLarge,
+}
+
+/// How an endpoint answers a body it could not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyAnswer {
+    /// RFC 6749 section 5.2 JSON (`/token`, `/revoke`).
+    Json,
+    /// An HTML error page (endpoints a browser navigates to).
+    Page,
 }
 
 impl Error {
@@ -86,6 +100,27 @@ impl Error {
     /// The response for this error (the same as actix would produce).
     pub fn into_response(self) -> HttpResponse {
         self.error_response()
+    }
+
+    /// The error for a request body the extractor refused: too large (413) or cut short,
+    /// badly encoded or of unknown length (400).
+    pub fn body(e: &actix_web::Error, answer: BodyAnswer) -> Self {
+        let too_large = matches!(e.as_error::<PayloadError>(), Some(PayloadError::Overflow));
+        tracing::info!(error = %e, "request body refused");
+        match (answer, too_large) {
+            (BodyAnswer::Json, true) => Error::BodyTooLarge,
+            (BodyAnswer::Json, false) => {
+                Error::oauth(OAuthCode::InvalidRequest, "request body could not be read")
+            }
+            (BodyAnswer::Page, true) => Error::Page {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                title: "Request too large",
+                message: "The request was larger than this provider accepts.".into(),
+            },
+            (BodyAnswer::Page, false) => {
+                Error::page("Invalid request", "The request could not be read.")
+            }
+        }
     }
 
     pub fn page(title: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
@@ -110,6 +145,7 @@ impl ResponseError for Error {
             Error::InsufficientScope(_) => StatusCode::FORBIDDEN,
             Error::Store(_) | Error::Key(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Error::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 
@@ -158,6 +194,14 @@ impl ResponseError for Error {
                 tracing::warn!(what, "capacity reached");
                 json_error(status, "temporarily_unavailable", "try again later")
             }
+            Error::BodyTooLarge => json_error(
+                status,
+                OAuthCode::InvalidRequest.as_str(),
+                &format!(
+                    "request body is larger than {} bytes",
+                    crate::MAX_BODY_BYTES
+                ),
+            ),
         }
     }
 }

@@ -8,9 +8,9 @@ use url::Url;
 
 use crate::AppState;
 use crate::authorize::{self, AuthorizationRequest};
-use crate::error::Error;
+use crate::error::{BodyAnswer, Error};
 use crate::html::{self, LoginForm};
-use crate::params::Params;
+use crate::params::{Body, Params};
 use crate::session::{self, CSRF_COOKIE};
 use crate::store::Session;
 use crate::{password, secret};
@@ -40,11 +40,11 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
 }
 
 /// POST /login: checks the CSRF token, the throttle, then the password.
-pub async fn submit(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-) -> HttpResponse {
+pub async fn submit(req: HttpRequest, body: Body, state: web::Data<AppState>) -> HttpResponse {
+    let body = match body {
+        Ok(body) => body,
+        Err(e) => return Error::body(&e, BodyAnswer::Page).into_response(),
+    };
     if !authorize::is_form(&req) {
         return Error::page("Invalid request", "Expected a form submission.").into_response();
     }

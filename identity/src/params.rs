@@ -2,8 +2,15 @@
 
 use std::collections::HashMap;
 
+use actix_web::web;
+
 /// Longest single parameter value accepted; longer values are malformed requests.
 pub const MAX_VALUE_LEN: usize = 4096;
+
+/// A request body as the extractor read it, at most [`crate::MAX_BODY_BYTES`]. Handlers
+/// take the `Err` too, so that an oversized or broken body gets the endpoint's own kind of
+/// error (JSON or page) instead of actix's plain-text one; see [`crate::error::Error::body`].
+pub type Body = Result<web::Bytes, actix_web::Error>;
 
 /// Decoded `application/x-www-form-urlencoded` parameters.
 ///

@@ -4,16 +4,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::AppState;
 use crate::error::{Error, OAuthCode};
-use crate::params::Params;
+use crate::params::{Body, Params};
 use crate::secret;
 use crate::token::{self, ACCESS_TOKEN_TYP, AccessClaims};
 
-pub async fn revoke(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    token::client_form_post(&req, &body, &state, |params, client| {
+pub async fn revoke(req: HttpRequest, body: Body, state: web::Data<AppState>) -> HttpResponse {
+    token::client_form_post(&req, body, &state, |params, client| {
         answer(&state, params, &client.client_id)
     })
 }

@@ -10,9 +10,9 @@ use sha2::{Digest, Sha256};
 use crate::AppState;
 use crate::codes::{Issued, Redemption};
 use crate::config::{API_AUDIENCE, Client};
-use crate::error::{Error, OAuthCode};
+use crate::error::{BodyAnswer, Error, OAuthCode};
 use crate::keys::KeySet;
-use crate::params::Params;
+use crate::params::{Body, Params};
 use crate::store::{Family, Rotation};
 use crate::{authorize, cors, secret};
 
@@ -76,8 +76,8 @@ struct Grant<'a> {
     auth_time: u64,
 }
 
-pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
-    client_form_post(&req, &body, &state, |params, client| {
+pub async fn token(req: HttpRequest, body: Body, state: web::Data<AppState>) -> HttpResponse {
+    client_form_post(&req, body, &state, |params, client| {
         grant(&state, params, client)
     })
 }
@@ -87,14 +87,27 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
 /// The body must be a form with no repeated or oversized parameter, and `client_id` must
 /// name a registered client: public clients authenticate with nothing else (RFC 6749
 /// section 2.3). Every answer, success or error, carries CORS headers for that client's
-/// registered origins only.
+/// registered origins only; a body too large to read, whose `client_id` is unknown, gets
+/// them for every registered origin, as a preflight does.
 pub fn client_form_post(
     req: &HttpRequest,
-    body: &[u8],
+    body: Body,
     state: &AppState,
     handle: impl FnOnce(&Params, &Client) -> Result<HttpResponse, Error>,
 ) -> HttpResponse {
-    let params = Params::parse(body);
+    let body = match body {
+        Ok(body) => body,
+        Err(e) => {
+            let response = Error::body(&e, BodyAnswer::Json).into_response();
+            let origins = state
+                .settings
+                .clients
+                .iter()
+                .flat_map(|c| &c.allowed_cors_origins);
+            return cors::allow(req, response, origins);
+        }
+    };
+    let params = Params::parse(&body);
     let client = params
         .get("client_id")
         .and_then(|id| state.settings.client(id));

@@ -56,3 +56,58 @@ async fn userinfo_with_a_token_lacking_openid_is_403_insufficient_scope() {
     assert_eq!(oauth_error(resp).await, (403, "insufficient_scope".into()));
     server.stop().await;
 }
+
+/// POSTs a form body just over the 16 KiB limit from the SPA's origin.
+async fn post_oversized(browser: &Browser, server: &TestServer, path: &str) -> reqwest::Response {
+    let body = format!("client_id=spa&token={}", "a".repeat(17 * 1024));
+    browser
+        .http
+        .post(server.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", ORIGIN)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn oversized_body_on_token_and_revoke_is_an_rfc6749_json_error() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    for path in ["/token", "/revoke"] {
+        let resp = post_oversized(&browser, &server, path).await;
+        let headers = resp.headers().clone();
+        assert_eq!(headers["cache-control"], "no-store", "{path}");
+        assert_eq!(headers["content-type"], "application/json", "{path}");
+        assert_eq!(headers["access-control-allow-origin"], ORIGIN, "{path}");
+        assert_eq!(
+            oauth_error(resp).await,
+            (413, "invalid_request".into()),
+            "{path}"
+        );
+    }
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn oversized_body_on_browser_endpoints_is_an_html_page_with_security_headers() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    for path in ["/login", "/authorize", "/end-session"] {
+        let resp = post_oversized(&browser, &server, path).await;
+        assert_eq!(resp.status(), 413, "{path}");
+        let headers = resp.headers();
+        assert_eq!(
+            headers["content-type"], "text/html; charset=utf-8",
+            "{path}"
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["cache-control"], "no-store", "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert!(resp.text().await.unwrap().contains("Request too large"));
+    }
+    server.stop().await;
+}
