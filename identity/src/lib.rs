@@ -134,23 +134,26 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             "/end-session",
             web::post().to(end_session::end_session_post),
         );
-    for path in [
-        "/.well-known/openid-configuration",
-        "/jwks",
-        "/authorize",
-        "/login",
-        "/token",
-        "/revoke",
-        "/userinfo",
-        "/end-session",
+    // Every other method on these paths is a 405 naming the ones served above.
+    for (path, allow) in [
+        ("/.well-known/openid-configuration", "GET"),
+        ("/jwks", "GET"),
+        ("/authorize", "GET, POST"),
+        ("/login", "GET, POST"),
+        ("/token", "POST, OPTIONS"),
+        ("/revoke", "POST, OPTIONS"),
+        ("/userinfo", "GET, POST, OPTIONS"),
+        ("/end-session", "GET, POST"),
     ] {
-        cfg.route(path, web::to(method_not_allowed));
+        cfg.route(path, web::to(move || method_not_allowed(allow)));
     }
     cfg.default_service(web::to(not_found));
 }
 
-async fn method_not_allowed() -> actix_web::HttpResponse {
+/// RFC 9110 section 15.5.6: a 405 must list the methods the resource supports in `Allow`.
+async fn method_not_allowed(allow: &'static str) -> actix_web::HttpResponse {
     actix_web::HttpResponse::MethodNotAllowed()
+        .insert_header((actix_web::http::header::ALLOW, allow))
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(serde_json::json!({
             "error": "invalid_request",

@@ -111,3 +111,34 @@ async fn oversized_body_on_browser_endpoints_is_an_html_page_with_security_heade
     }
     server.stop().await;
 }
+
+#[actix_web::test]
+async fn method_not_allowed_names_the_allowed_methods() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    let cases = [
+        (reqwest::Method::GET, "/token", "POST, OPTIONS"),
+        (reqwest::Method::PUT, "/revoke", "POST, OPTIONS"),
+        (reqwest::Method::POST, "/jwks", "GET"),
+        (
+            reqwest::Method::DELETE,
+            "/.well-known/openid-configuration",
+            "GET",
+        ),
+        (reqwest::Method::PUT, "/authorize", "GET, POST"),
+        (reqwest::Method::DELETE, "/login", "GET, POST"),
+        (reqwest::Method::PATCH, "/userinfo", "GET, POST, OPTIONS"),
+        (reqwest::Method::PUT, "/end-session", "GET, POST"),
+    ];
+    for (method, path, allow) in cases {
+        let resp = browser
+            .http
+            .request(method.clone(), server.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 405, "{method} {path}");
+        assert_eq!(resp.headers()["allow"], allow, "{method} {path}");
+    }
+    server.stop().await;
+}
