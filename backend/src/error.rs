@@ -40,9 +40,13 @@ pub enum ApiError {
     /// Nothing is served at this path.
     #[error("no such resource")]
     NotFound,
-    /// The path exists but not for this method.
+    /// The path exists but not for this method; `allow` lists the methods it serves
+    /// (RFC 9110 section 15.5.6 requires them in an `Allow` header).
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed {
+        /// The `Allow` header value, for example `GET, HEAD`.
+        allow: &'static str,
+    },
     /// A fault of this service; the detail is logged, not returned.
     #[error("internal error")]
     Internal,
@@ -56,7 +60,7 @@ impl ApiError {
             Self::InsufficientScope { .. } => "insufficient_scope",
             Self::KeysUnavailable => "temporarily_unavailable",
             Self::NotFound => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Internal => "internal_error",
         }
     }
@@ -93,7 +97,7 @@ impl ResponseError for ApiError {
             Self::InsufficientScope { .. } => StatusCode::FORBIDDEN,
             Self::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -108,6 +112,9 @@ impl ResponseError for ApiError {
         }
         if matches!(self, Self::KeysUnavailable) {
             response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()));
+        }
+        if let Self::MethodNotAllowed { allow } = self {
+            response.insert_header((header::ALLOW, *allow));
         }
         response.json(ErrorBody::new(self.code(), self.to_string()))
     }

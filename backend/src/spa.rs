@@ -23,7 +23,7 @@ pub async fn serve(
     spa: web::Data<SpaSettings>,
 ) -> Result<HttpResponse, ApiError> {
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        return Err(ApiError::MethodNotAllowed);
+        return Err(ApiError::MethodNotAllowed { allow: "GET, HEAD" });
     }
     let Some(relative) = safe_relative_path(req.path()) else {
         return Err(ApiError::NotFound);

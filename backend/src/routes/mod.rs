@@ -24,13 +24,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(read_only("/icons/{file}").get(icons::icon));
 }
 
-/// A resource whose other methods get a JSON 405 instead of an empty one.
+/// A GET-only resource whose other methods get a JSON 405 instead of an empty one.
 fn read_only(path: &str) -> actix_web::Resource {
     web::resource(path).default_service(web::to(method_not_allowed))
 }
 
 async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed)
+    Err(ApiError::MethodNotAllowed { allow: "GET" })
 }
 
 /// Unknown `/api/...` paths answer JSON, never the SPA.

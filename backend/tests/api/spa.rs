@@ -173,6 +173,36 @@ async fn every_listed_icon_is_served_as_svg() {
 }
 
 #[actix_web::test]
+async fn method_not_allowed_names_the_allowed_methods() {
+    let issuer = unreachable_issuer();
+    let (app, _) = backend_with(&config(&issuer, &[]), TestClock::new()).await;
+    for (req, allow) in [
+        (
+            actix_web::test::TestRequest::post().uri("/api/values"),
+            "GET",
+        ),
+        (
+            actix_web::test::TestRequest::delete().uri("/api/services"),
+            "GET",
+        ),
+        (actix_web::test::TestRequest::put().uri("/healthz"), "GET"),
+        (
+            actix_web::test::TestRequest::post().uri("/icons/devops.svg"),
+            "GET",
+        ),
+        (
+            actix_web::test::TestRequest::delete().uri("/about"),
+            "GET, HEAD",
+        ),
+        (actix_web::test::TestRequest::post().uri("/"), "GET, HEAD"),
+    ] {
+        let reply = send(&app, req).await;
+        assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{allow}");
+        assert_eq!(reply.header("allow"), Some(allow));
+    }
+}
+
+#[actix_web::test]
 async fn other_methods_get_json_405() {
     let issuer = unreachable_issuer();
     let (app, _) = backend_with(&config(&issuer, &[]), TestClock::new()).await;
