@@ -11,7 +11,7 @@ use url::Url;
 use crate::AppState;
 use crate::codes::{CODE_LIFETIME_SECS, CodeGrant};
 use crate::config::Client;
-use crate::error::{BodyAnswer, Error};
+use crate::error::{BodyAnswer, Error, quoted};
 use crate::params::{Body, Params};
 use crate::secret;
 use crate::session;
@@ -208,7 +208,7 @@ fn validate(state: &AppState, params: &Params) -> Result<AuthorizationRequest, R
     if let Some(name) = params.first_bad() {
         return Err(refuse(
             "invalid_request",
-            format!("parameter {name} is repeated or too long"),
+            format!("parameter {} is repeated or too long", quoted(name)),
         ));
     }
     if params.get("request").is_some() {
@@ -235,14 +235,14 @@ fn validate(state: &AppState, params: &Params) -> Result<AuthorizationRequest, R
         Some(other) => {
             return Err(refuse(
                 "unsupported_response_type",
-                format!("expected response_type code, found {other:?}"),
+                format!("expected response_type code, found {}", quoted(other)),
             ));
         }
     }
     if let Some(mode) = params.get("response_mode").filter(|m| *m != "query") {
         return Err(refuse(
             "invalid_request",
-            format!("unsupported response_mode {mode:?}"),
+            format!("expected response_mode query, found {}", quoted(mode)),
         ));
     }
     // 4. PKCE with S256 is mandatory for this public client (RFC 7636 section 4.3,
@@ -264,10 +264,19 @@ fn validate(state: &AppState, params: &Params) -> Result<AuthorizationRequest, R
                 "code_challenge is required".into(),
             ));
         }
-        (Some(_), method) => {
+        (Some(_), None) => {
             return Err(refuse(
                 "invalid_request",
-                format!("code_challenge_method must be S256, found {method:?}"),
+                "code_challenge_method is required".into(),
+            ));
+        }
+        (Some(_), Some(method)) => {
+            return Err(refuse(
+                "invalid_request",
+                format!(
+                    "expected code_challenge_method S256, found {}",
+                    quoted(method)
+                ),
             ));
         }
     };
@@ -290,7 +299,7 @@ fn validate(state: &AppState, params: &Params) -> Result<AuthorizationRequest, R
             other => {
                 return Err(refuse(
                     "invalid_request",
-                    format!("unknown prompt {other:?}"),
+                    format!("unknown prompt {}", quoted(other)),
                 ));
             }
         }
@@ -327,7 +336,10 @@ pub fn parse_scope(requested: Option<&str>, client: &Client) -> Result<Vec<Strin
     let mut scope: Vec<String> = Vec::new();
     for s in requested.split(' ').filter(|s| !s.is_empty()) {
         if !client.allowed_scopes.iter().any(|a| a == s) {
-            return Err(format!("scope {s:?} is not allowed for this client"));
+            return Err(format!(
+                "scope {} is not allowed for this client",
+                quoted(s)
+            ));
         }
         if !scope.iter().any(|x| x == s) {
             scope.push(s.to_owned());

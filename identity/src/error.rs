@@ -11,6 +11,9 @@ use crate::html;
 use crate::keys::KeyError;
 use crate::store::StoreError;
 
+/// Longest client-supplied value repeated in an error description.
+const MAX_QUOTED_CHARS: usize = 40;
+
 /// OAuth 2.0 error codes (RFC 6749 section 5.2, RFC 7009 section 2.2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OAuthCode {
@@ -206,10 +209,52 @@ impl ResponseError for Error {
     }
 }
 
+/// A client-supplied value as an error description shows it: in single quotes, at most
+/// [`MAX_QUOTED_CHARS`] characters, each character the description may not hold
+/// replaced by `?`.
+///
+/// RFC 6749 sections 4.1.2.1 and 5.2 allow only printable ASCII without `"` and `\` in
+/// `error_description`, so Rust debug text (`"plain"`, `Some(..)`) must not reach it.
+pub fn quoted(value: &str) -> String {
+    let mut out = String::from("'");
+    for (i, c) in value.chars().enumerate() {
+        if i == MAX_QUOTED_CHARS {
+            out.push_str("...");
+            break;
+        }
+        let printable = matches!(c, ' '..='~') && c != '"' && c != '\\';
+        out.push(if printable { c } else { '?' });
+    }
+    out.push('\'');
+    out
+}
+
 /// RFC 6749 section 5.2 error body, never cached (section 5.1).
 fn json_error(status: StatusCode, code: &str, description: &str) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .json(serde_json::json!({"error": code, "error_description": description}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 6749 section 5.2: `error_description` is %x20-21 / %x23-5B / %x5D-7E.
+    fn is_description_safe(text: &str) -> bool {
+        text.bytes()
+            .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+    }
+
+    #[test]
+    fn quoted_value_is_readable_and_within_the_description_characters() {
+        assert_eq!(quoted("plain"), "'plain'");
+        for hostile in ["a\"b\\c", "caf\u{e9}\n", &"x".repeat(500)] {
+            let shown = quoted(hostile);
+            assert!(is_description_safe(&shown), "{shown}");
+            assert!(shown.len() <= MAX_QUOTED_CHARS + 5, "{shown}");
+        }
+        assert_eq!(quoted("a\"b"), "'a?b'");
+    }
 }

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::AppState;
 use crate::codes::{Issued, Redemption};
 use crate::config::{API_AUDIENCE, Client};
-use crate::error::{BodyAnswer, Error, OAuthCode};
+use crate::error::{BodyAnswer, Error, OAuthCode, quoted};
 use crate::keys::KeySet;
 use crate::params::{Body, Params};
 use crate::store::{Family, Rotation};
@@ -119,7 +119,7 @@ pub fn client_form_post(
     } else if let Some(name) = params.first_bad() {
         Err(Error::oauth(
             OAuthCode::InvalidRequest,
-            format!("parameter {name} is repeated or too long"),
+            format!("parameter {} is repeated or too long", quoted(name)),
         ))
     } else {
         client
@@ -140,7 +140,7 @@ fn grant(state: &AppState, params: &Params, client: &Client) -> Result<HttpRespo
         Some("refresh_token") => refresh_token(state, params, client),
         Some(other) => Err(Error::oauth(
             OAuthCode::UnsupportedGrantType,
-            format!("grant_type {other:?} is not supported"),
+            format!("grant_type {} is not supported", quoted(other)),
         )),
         None => Err(Error::oauth(
             OAuthCode::InvalidRequest,
@@ -352,7 +352,7 @@ fn narrow_scope(requested: Option<&str>, granted: &str) -> Result<String, Error>
         if !granted.contains(&s) {
             return Err(Error::oauth(
                 OAuthCode::InvalidScope,
-                format!("scope {s} exceeds the original grant"),
+                format!("scope {} exceeds the original grant", quoted(s)),
             ));
         }
         if !scope.contains(&s) {

@@ -142,3 +142,55 @@ async fn scope_outside_the_clients_allowance_is_refused() {
     assert_eq!(query_param(&loc, "error").as_deref(), Some("invalid_scope"));
     server.stop().await;
 }
+
+/// RFC 6749 section 4.1.2.1: `error_description` is %x20-21 / %x23-5B / %x5D-7E.
+fn assert_description_safe(description: &str) {
+    assert!(
+        description
+            .bytes()
+            .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E)),
+        "{description}"
+    );
+    assert!(!description.contains("Some("), "{description}");
+}
+
+#[actix_web::test]
+async fn error_descriptions_name_values_plainly_without_debug_text() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    let (_, challenge) = pkce();
+    let cases: [(&[(&str, &str)], &str); 5] = [
+        (
+            &[("code_challenge_method", "plain")],
+            "expected code_challenge_method S256, found 'plain'",
+        ),
+        (
+            &[("code_challenge_method", "")],
+            "code_challenge_method is required",
+        ),
+        (
+            &[("response_type", "token")],
+            "expected response_type code, found 'token'",
+        ),
+        (&[("prompt", "wh\"at\\")], "unknown prompt 'wh?at?'"),
+        (
+            &[("scope", "openid \u{e9}")],
+            "scope '?' is not allowed for this client",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let loc = location(&browser.authorize(&challenge, extra).await);
+        let description = query_param(&loc, "error_description").unwrap();
+        assert_eq!(description, expected);
+        assert_description_safe(&description);
+    }
+    let resp = browser
+        .token(&[("grant_type", "pass\"word\u{e9}"), ("client_id", "spa")])
+        .await;
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(
+        body["error_description"],
+        "grant_type 'pass?word?' is not supported"
+    );
+    server.stop().await;
+}
