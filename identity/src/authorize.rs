@@ -20,6 +20,10 @@ use crate::store::Session;
 /// How long a sign-in started by an authorization request may take.
 pub const PENDING_LIFETIME_SECS: u64 = 600;
 const MAX_QUERY_BYTES: usize = 8 * 1024;
+/// Longest `state` and `nonce` accepted. Both are kept in memory with every pending
+/// sign-in, so this bounds what an unauthenticated request can make the provider hold;
+/// clients use a few dozen characters (OIDC Core 15.5.2 suggests a hash or random value).
+pub const MAX_STATE_BYTES: usize = 512;
 
 /// A validated authorization request.
 #[derive(Debug, Clone)]
@@ -210,6 +214,14 @@ fn validate(state: &AppState, params: &Params) -> Result<AuthorizationRequest, R
             "invalid_request",
             format!("parameter {} is repeated or too long", quoted(name)),
         ));
+    }
+    for name in ["state", "nonce"] {
+        if params.get(name).is_some_and(|v| v.len() > MAX_STATE_BYTES) {
+            return Err(refuse(
+                "invalid_request",
+                format!("{name} is longer than {MAX_STATE_BYTES} bytes"),
+            ));
+        }
     }
     if params.get("request").is_some() {
         return Err(refuse(

@@ -194,3 +194,30 @@ async fn error_descriptions_name_values_plainly_without_debug_text() {
     );
     server.stop().await;
 }
+
+#[actix_web::test]
+async fn state_or_nonce_over_512_bytes_is_refused_before_a_sign_in_is_stored() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    let (_, challenge) = pkce();
+    let long = "s".repeat(513);
+    for name in ["state", "nonce"] {
+        let loc = location(&browser.authorize(&challenge, &[(name, &long)]).await);
+        assert!(loc.starts_with(REDIRECT_URI), "{loc}");
+        assert_eq!(
+            query_param(&loc, "error").as_deref(),
+            Some("invalid_request")
+        );
+        assert_eq!(
+            query_param(&loc, "error_description").unwrap(),
+            format!("{name} is longer than 512 bytes")
+        );
+    }
+    // 512 bytes are fine.
+    let fits = "s".repeat(512);
+    let resp = browser
+        .authorize(&challenge, &[("state", &fits), ("nonce", &fits)])
+        .await;
+    assert!(location(&resp).starts_with("/login?request="));
+    server.stop().await;
+}
