@@ -4,6 +4,8 @@
 //! both are known to be registered every error is shown as a page, never redirected, so
 //! the endpoint cannot be used as an open redirector (RFC 6749 section 4.1.2.1).
 
+use std::net::IpAddr;
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use url::Url;
@@ -45,6 +47,8 @@ pub struct PendingRequest {
     pub request: AuthorizationRequest,
     /// Double-submit token of the sign-in form.
     pub csrf: String,
+    /// The client address that started it, whose quota slot it holds.
+    pub address: IpAddr,
 }
 
 /// Why a request was refused, and whether the refusal may be sent to the client.
@@ -124,20 +128,44 @@ fn authorize(req: &HttpRequest, state: &AppState, params: &Params) -> HttpRespon
             "login_required",
             "the user is not signed in",
         ),
-        None => start_login(state, request, now),
+        None => start_login(state, request, peer_address(req), now),
     }
 }
 
-fn start_login(state: &AppState, request: AuthorizationRequest, now: u64) -> HttpResponse {
+/// The address of the connection's peer (`0.0.0.0` when unknown, as in tests).
+pub fn peer_address(req: &HttpRequest) -> IpAddr {
+    req.peer_addr()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip())
+}
+
+fn start_login(
+    state: &AppState,
+    request: AuthorizationRequest,
+    address: IpAddr,
+    now: u64,
+) -> HttpResponse {
+    // RFC 6749 section 4.1.2.1 `temporarily_unavailable`: the client may try again later.
+    if !state.pending_quota.take(address, now) {
+        tracing::warn!(%address, "pending sign-in quota reached");
+        return error_redirect(
+            state,
+            &request.redirect_uri,
+            request.state.as_deref(),
+            "temporarily_unavailable",
+            "too many sign-ins in progress from this address",
+        );
+    }
     let id = secret::random_token();
     let pending = PendingRequest {
         request,
         csrf: secret::random_token(),
+        address,
     };
     if !state
         .pending
         .insert(id.clone(), pending, now + PENDING_LIFETIME_SECS, now)
     {
+        state.pending_quota.give_back(address, now);
         return Error::Busy("pending sign-in requests").into_response();
     }
     HttpResponse::Found()

@@ -14,6 +14,7 @@ pub mod keys;
 pub mod login;
 pub mod params;
 pub mod password;
+pub mod quota;
 pub mod revoke;
 pub mod secret;
 pub mod session;
@@ -39,6 +40,7 @@ use crate::clock::Clock;
 use crate::codes::CodeStore;
 use crate::config::Settings;
 use crate::keys::{KeyError, KeyRing};
+use crate::quota::PendingQuota;
 use crate::store::{Store, StoreError};
 use crate::throttle::Throttle;
 use crate::ttl::TtlMap;
@@ -73,6 +75,8 @@ pub struct AppState {
     pub clock: Clock,
     pub codes: CodeStore,
     pub pending: TtlMap<String, PendingRequest>,
+    /// Sign-ins each client address has pending (see [`quota`]).
+    pub pending_quota: PendingQuota,
     pub throttle: Throttle,
     /// Verified against when the username is unknown, so both cases cost the same time.
     pub dummy_password_hash: String,
@@ -101,6 +105,7 @@ impl AppState {
             clock,
             codes: CodeStore::default(),
             pending: TtlMap::new(PENDING_CAPACITY),
+            pending_quota: PendingQuota::default(),
             throttle: Throttle::default(),
             dummy_password_hash,
         })
@@ -204,6 +209,7 @@ pub async fn maintenance(state: web::Data<AppState>) {
             tracing::error!(error = %e, "reloading signing keys failed");
         }
         state.pending.sweep(now);
+        state.pending_quota.sweep(now);
         state.codes.sweep(now);
         state.throttle.sweep(now);
     }

@@ -1,7 +1,5 @@
 //! The sign-in page: a plain server-rendered form that continues a pending authorization.
 
-use std::net::IpAddr;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use url::Url;
@@ -86,9 +84,7 @@ pub async fn submit(req: HttpRequest, body: Body, state: web::Data<AppState>) ->
             StatusCode::UNAUTHORIZED,
         );
     };
-    let address = req
-        .peer_addr()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+    let address = authorize::peer_address(&req);
     let Some(attempt) = state.throttle.begin(&username, address, now) else {
         tracing::warn!(%address, "sign-in throttled");
         return render(
@@ -128,9 +124,10 @@ pub async fn submit(req: HttpRequest, body: Body, state: web::Data<AppState>) ->
     let now = state.clock.now();
     state.throttle.succeeded(attempt, now);
     // The pending request is consumed exactly once, even if the form is posted twice.
-    if state.pending.remove(&id, now).is_none() {
+    let Some(pending) = state.pending.remove(&id, now) else {
         return expired();
-    }
+    };
+    state.pending_quota.give_back(pending.address, now);
     let session_id = secret::random_token();
     let session_hash = secret::hash(&session_id);
     let session = Session {

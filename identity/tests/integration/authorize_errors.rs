@@ -221,3 +221,33 @@ async fn state_or_nonce_over_512_bytes_is_refused_before_a_sign_in_is_stored() {
     assert!(location(&resp).starts_with("/login?request="));
     server.stop().await;
 }
+
+#[actix_web::test]
+async fn one_address_cannot_hold_more_than_its_quota_of_pending_sign_ins() {
+    let server = TestServer::start().await;
+    let browser = Browser::new(&server);
+    let (_, challenge) = pkce();
+    let mut first = None;
+    for _ in 0..identity::quota::MAX_PER_ADDRESS {
+        let loc = location(&browser.authorize(&challenge, &[]).await);
+        assert!(loc.starts_with("/login?request="), "{loc}");
+        first.get_or_insert(loc);
+    }
+    let refused = location(&browser.authorize(&challenge, &[]).await);
+    assert!(refused.starts_with(REDIRECT_URI), "{refused}");
+    assert_eq!(
+        query_param(&refused, "error").as_deref(),
+        Some("temporarily_unavailable")
+    );
+    assert_eq!(query_param(&refused, "state").as_deref(), Some("state-123"));
+
+    // A completed sign-in gives its slot back.
+    let done = browser
+        .submit_login(&first.unwrap(), "alice", "password")
+        .await;
+    assert_eq!(done.status(), 303);
+    let other = Browser::new(&server);
+    let loc = location(&other.authorize(&challenge, &[]).await);
+    assert!(loc.starts_with("/login?request="), "{loc}");
+    server.stop().await;
+}
