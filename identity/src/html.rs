@@ -89,7 +89,8 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpRespons
 pub struct LoginForm<'a> {
     pub request_id: &'a str,
     pub csrf: &'a str,
-    pub client_id: &'a str,
+    /// The client's display name (`client_name`, else its id).
+    pub client_name: &'a str,
     pub username: &'a str,
     pub error: Option<&'a str>,
     pub development_users: bool,
@@ -127,12 +128,24 @@ pub fn login_page(status: StatusCode, form: &LoginForm<'_>) -> HttpResponse {
          <input id=\"password\" name=\"password\" type=\"password\" \
          autocomplete=\"current-password\" required{described}>\n\
          <button id=\"login\" type=\"submit\">Sign in</button>\n</form>\n{hint}",
-        client = escape(form.client_id),
+        client = escape(form.client_name),
         request = escape(form.request_id),
         csrf = escape(form.csrf),
         username = escape(form.username),
     );
     page(status, "Sign in", &body, Some(form.form_target))
+}
+
+/// Shown when the browser comes back (for example with Back) to a sign-in request that
+/// already completed. `return_to` must be an address registered for the client, so the
+/// link can never lead anywhere the client did not register.
+pub fn already_signed_in_page(return_to: &str) -> HttpResponse {
+    let body = format!(
+        "<h1>You are already signed in</h1>\n<p>This sign-in has been completed.</p>\n\
+         <p><a id=\"return\" href=\"{}\">Return to the application</a></p>",
+        escape(return_to)
+    );
+    page(StatusCode::OK, "Already signed in", &body, None)
 }
 
 pub fn signed_out_page() -> HttpResponse {
@@ -155,6 +168,32 @@ mod tests {
             escape(r#"<a href="x">'&'"#),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;"
         );
+    }
+
+    async fn body_text(resp: HttpResponse) -> String {
+        let bytes = actix_web::body::to_bytes(resp.into_body()).await.unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[actix_web::test]
+    async fn login_page_escapes_the_client_name() {
+        let form = LoginForm {
+            request_id: "r",
+            csrf: "c",
+            client_name: "<b>Shop & Co</b>",
+            username: "",
+            error: None,
+            development_users: false,
+            form_target: "http://localhost:5000",
+        };
+        let html = body_text(login_page(StatusCode::OK, &form)).await;
+        assert!(html.contains("to continue to <strong>&lt;b&gt;Shop &amp; Co&lt;/b&gt;</strong>"));
+    }
+
+    #[actix_web::test]
+    async fn already_signed_in_page_escapes_the_link() {
+        let html = body_text(already_signed_in_page("http://localhost:5000/?a=\"x")).await;
+        assert!(html.contains("href=\"http://localhost:5000/?a=&quot;x\""));
     }
 
     #[test]

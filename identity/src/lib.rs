@@ -75,6 +75,9 @@ pub struct AppState {
     pub clock: Clock,
     pub codes: CodeStore,
     pub pending: TtlMap<String, PendingRequest>,
+    /// Sign-in requests that completed, kept for the rest of their lifetime with the
+    /// registered address to return to, so that Back to `/login` explains itself.
+    pub completed: TtlMap<String, String>,
     /// Sign-ins each client address has pending (see [`quota`]).
     pub pending_quota: PendingQuota,
     pub throttle: Throttle,
@@ -105,6 +108,7 @@ impl AppState {
             clock,
             codes: CodeStore::default(),
             pending: TtlMap::new(PENDING_CAPACITY),
+            completed: TtlMap::new(PENDING_CAPACITY),
             pending_quota: PendingQuota::default(),
             throttle: Throttle::default(),
             dummy_password_hash,
@@ -209,6 +213,7 @@ pub async fn maintenance(state: web::Data<AppState>) {
             tracing::error!(error = %e, "reloading signing keys failed");
         }
         state.pending.sweep(now);
+        state.completed.sweep(now);
         state.pending_quota.sweep(now);
         state.codes.sweep(now);
         state.throttle.sweep(now);

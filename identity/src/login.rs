@@ -24,14 +24,21 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
     let Some(id) = params.get("request") else {
         return expired();
     };
+    let id = id.to_owned();
     let now = state.clock.now();
     let Some((request, csrf)) = state
         .pending
-        .with(&id.to_owned(), now, |p| (p.request.clone(), p.csrf.clone()))
+        .with(&id, now, |p| (p.request.clone(), p.csrf.clone()))
     else {
-        return expired();
+        return match state
+            .completed
+            .with(&id, now, |return_to| return_to.clone())
+        {
+            Some(return_to) => html::already_signed_in_page(&return_to),
+            None => expired(),
+        };
     };
-    let mut response = render(&state, id, &csrf, &request, "", None, StatusCode::OK);
+    let mut response = render(&state, &id, &csrf, &request, "", None, StatusCode::OK);
     let secure = state.settings.issuer.is_https();
     let _ = response.add_cookie(&session::csrf_cookie(csrf, secure));
     response
@@ -124,10 +131,16 @@ pub async fn submit(req: HttpRequest, body: Body, state: web::Data<AppState>) ->
     let now = state.clock.now();
     state.throttle.succeeded(attempt, now);
     // The pending request is consumed exactly once, even if the form is posted twice.
-    let Some(pending) = state.pending.remove(&id, now) else {
+    let Some((pending, expires_at)) = state.pending.take(&id, now) else {
         return expired();
     };
     state.pending_quota.give_back(pending.address, now);
+    if let Some(return_to) = return_address(&state, &pending.request) {
+        // Bounded like the pending table; when full, Back shows the expired page instead.
+        state
+            .completed
+            .insert(id.clone(), return_to, expires_at, now);
+    }
     let session_id = secret::random_token();
     let session_hash = secret::hash(&session_id);
     let session = Session {
@@ -174,7 +187,10 @@ fn render(
         &LoginForm {
             request_id: id,
             csrf,
-            client_id: &request.client_id,
+            client_name: state
+                .settings
+                .client(&request.client_id)
+                .map_or(request.client_id.as_str(), |c| c.display_name()),
             username,
             error,
             development_users: state.settings.development_users,
@@ -183,11 +199,36 @@ fn render(
     )
 }
 
+/// Where the "already signed in" page links to. Only addresses derived from the client's
+/// registration, never from request input, so the link is no open redirect (RFC 9700
+/// section 4.11): a registered post-logout redirect URI on the origin of the (exactly
+/// registered) redirect URI, else that origin, else the first post-logout redirect URI.
+fn return_address(state: &AppState, request: &AuthorizationRequest) -> Option<String> {
+    let client = state.settings.client(&request.client_id)?;
+    if !client.redirect_uris.contains(&request.redirect_uri) {
+        return client.post_logout_redirect_uris.first().cloned();
+    }
+    let origin = Url::parse(&request.redirect_uri)
+        .ok()
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null");
+    let Some(origin) = origin else {
+        return client.post_logout_redirect_uris.first().cloned();
+    };
+    let same_origin = client
+        .post_logout_redirect_uris
+        .iter()
+        .find(|uri| Url::parse(uri).is_ok_and(|u| u.origin().ascii_serialization() == origin));
+    Some(same_origin.cloned().unwrap_or(format!("{origin}/")))
+}
+
 fn expired() -> HttpResponse {
     Error::page(
         "Sign-in request expired",
         "This sign-in request is unknown or has expired. \
-         Return to the application and sign in again.",
+         Return to the application and sign in again. \
+         To do that, open the application's address in this browser and use its Sign in \
+         button; while you are still signed in here, no password is needed.",
     )
     .into_response()
 }

@@ -51,8 +51,13 @@ impl<K: Eq + Hash, V> TtlMap<K, V> {
     }
 
     pub fn remove(&self, key: &K, now: u64) -> Option<V> {
+        self.take(key, now).map(|(value, _)| value)
+    }
+
+    /// Removes the live entry for `key` and returns it with its expiry time.
+    pub fn take(&self, key: &K, now: u64) -> Option<(V, u64)> {
         match self.lock().remove(key) {
-            Some((value, exp)) if exp > now => Some(value),
+            Some((value, exp)) if exp > now => Some((value, exp)),
             _ => None,
         }
     }

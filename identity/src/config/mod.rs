@@ -23,6 +23,8 @@ const DEFAULT_REFRESH_SLIDING_LIFETIME: u64 = 24 * 3600;
 const DEFAULT_REFRESH_ABSOLUTE_LIFETIME: u64 = 7 * 24 * 3600;
 const DEFAULT_SESSION_LIFETIME: u64 = 8 * 3600;
 const MAX_LIFETIME: u64 = 365 * 24 * 3600;
+/// Longest `client_name`: it is shown in one line of the sign-in page.
+const MAX_CLIENT_NAME_CHARS: usize = 100;
 
 /// Argon2id hashes of the development password `password` (default argon2 parameters).
 const DEV_ALICE_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$dqMpPzN/mMcvyJDLmTml7A$7IIU1zPFX0/28Eyx7BWqn2Zx+lE/inmSmwBZUa98HF4";
@@ -140,6 +142,9 @@ pub struct FileConfig {
 #[serde(deny_unknown_fields)]
 pub struct Client {
     pub client_id: String,
+    /// Shown to users on the sign-in page; the client id when absent.
+    #[serde(default)]
+    pub client_name: Option<String>,
     /// Compared with the `redirect_uri` parameter by exact string match
     /// (RFC 9700 section 4.1.1).
     pub redirect_uris: Vec<String>,
@@ -149,6 +154,13 @@ pub struct Client {
     #[serde(default)]
     pub allowed_cors_origins: Vec<String>,
     pub allowed_scopes: Vec<String>,
+}
+
+impl Client {
+    /// The name users see: `client_name`, or the client id when none is configured.
+    pub fn display_name(&self) -> &str {
+        self.client_name.as_deref().unwrap_or(&self.client_id)
+    }
 }
 
 /// A user who can sign in with a password.
@@ -274,6 +286,14 @@ impl Settings {
                     client.client_id
                 ));
             }
+            if let Some(name) = &client.client_name
+                && (name.trim().is_empty() || name.chars().count() > MAX_CLIENT_NAME_CHARS)
+            {
+                return invalid(format!(
+                    "client {:?}: client_name must be 1 to {MAX_CLIENT_NAME_CHARS} characters",
+                    client.client_id
+                ));
+            }
             if client.redirect_uris.is_empty() {
                 return invalid(format!(
                     "client {:?} has no redirect_uris",
@@ -341,6 +361,7 @@ fn development_clients() -> Vec<Client> {
     let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect();
     vec![Client {
         client_id: "spa".into(),
+        client_name: Some("Example SPA".into()),
         redirect_uris: strings(&[
             "http://localhost:5000/callback",
             "http://localhost:8080/callback",

@@ -41,3 +41,33 @@ fn non_argon2id_hash_is_rejected() {
         toml::from_str("[[users]]\nusername = \"x\"\npassword_hash = \"plain\"\n").unwrap();
     assert!(Settings::from_file_config(issuer(), file).is_err());
 }
+
+#[test]
+fn client_name_is_read_and_defaults_to_the_client_id() {
+    let file: FileConfig = toml::from_str(
+        "[[clients]]\nclient_id = \"a\"\nclient_name = \"App A\"\n\
+         redirect_uris = [\"http://localhost:7000/cb\"]\nallowed_scopes = [\"openid\"]\n\
+         [[clients]]\nclient_id = \"b\"\n\
+         redirect_uris = [\"http://localhost:7001/cb\"]\nallowed_scopes = [\"openid\"]\n",
+    )
+    .unwrap();
+    let s = Settings::from_file_config(issuer(), file).unwrap();
+    assert_eq!(s.client("a").unwrap().display_name(), "App A");
+    assert_eq!(s.client("b").unwrap().display_name(), "b");
+}
+
+#[test]
+fn development_client_has_a_readable_name() {
+    let s = Settings::from_file_config(issuer(), FileConfig::default()).unwrap();
+    assert_eq!(s.client("spa").unwrap().display_name(), "Example SPA");
+}
+
+#[test]
+fn empty_client_name_is_rejected() {
+    let file: FileConfig = toml::from_str(
+        "[[clients]]\nclient_id = \"a\"\nclient_name = \" \"\n\
+         redirect_uris = [\"http://localhost:7000/cb\"]\nallowed_scopes = [\"openid\"]\n",
+    )
+    .unwrap();
+    assert!(Settings::from_file_config(issuer(), file).is_err());
+}

@@ -38,6 +38,7 @@ pub fn test_config(extra: &str) -> String {
         r#"{extra}
 [[clients]]
 client_id = "spa"
+client_name = "Example <SPA>"
 redirect_uris = ["{REDIRECT_URI}", "{OTHER_REDIRECT_URI}"]
 post_logout_redirect_uris = ["{POST_LOGOUT_URI}", "http://localhost:8080/"]
 allowed_cors_origins = ["{ORIGIN}", "http://localhost:8080"]

@@ -9,6 +9,7 @@ mod end_session;
 mod error_responses;
 mod flow;
 mod hardening;
+mod login_page;
 mod refresh;
 mod relying_party;
 mod restart;
