@@ -199,6 +199,26 @@ impl Config {
         Duration::from_secs(self.leeway_secs)
     }
 
+    /// The first line of a parse error, without clap's `error: ` prefix. clap names only
+    /// the flag even when the bad value came from its environment variable; then the
+    /// variable is named too, e.g. `... for '--leeway-secs <LEEWAY_SECS>' (from
+    /// BACKEND_LEEWAY_SECS)`. `args` are the command line, `env_is_set` tells whether a
+    /// variable is present.
+    pub fn describe_parse_error(
+        error: &clap::Error,
+        args: &[std::ffi::OsString],
+        env_is_set: impl Fn(&std::ffi::OsStr) -> bool,
+    ) -> String {
+        use clap::CommandFactory;
+        let rendered = error.render().to_string();
+        let line = rendered.lines().next().unwrap_or("invalid configuration");
+        let line = line.trim_start_matches("error: ").to_owned();
+        match env_source(error, &Self::command(), args, env_is_set) {
+            Some(variable) => format!("{line} (from {variable})"),
+            None => line,
+        }
+    }
+
     /// The configuration with every default, as if no flag or variable were set.
     ///
     /// Reads no environment, so tests are not affected by the caller's shell.
@@ -226,9 +246,60 @@ impl Config {
     }
 }
 
+/// The environment variable that supplied the value `error` complains about, when the flag
+/// itself is absent from `args` and the variable is set.
+fn env_source(
+    error: &clap::Error,
+    command: &clap::Command,
+    args: &[std::ffi::OsString],
+    env_is_set: impl Fn(&std::ffi::OsStr) -> bool,
+) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(arg)) = error.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let long = arg.split_whitespace().next()?.strip_prefix("--")?;
+    let env = command
+        .get_arguments()
+        .find(|a| a.get_long() == Some(long))?
+        .get_env()?;
+    let flag = format!("--{long}");
+    let given = args.iter().skip(1).any(|a| {
+        a.to_str()
+            .is_some_and(|a| a == flag || a.strip_prefix(&flag).is_some_and(|r| r.starts_with('=')))
+    });
+    (!given && env_is_set(env)).then(|| env.to_string_lossy().into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bad_value_from_the_environment_names_the_variable() {
+        let error = Config::try_parse_from_env_free(["backend", "--leeway-secs", "9999"])
+            .expect_err("out of range");
+        // As if the value had come from BACKEND_LEEWAY_SECS: the flag is not on the line.
+        let line = Config::describe_parse_error(&error, &["backend".into()], |name| {
+            name == "BACKEND_LEEWAY_SECS"
+        });
+        assert!(
+            line.starts_with("invalid value '9999' for '--leeway-secs"),
+            "{line}"
+        );
+        assert!(line.ends_with(" (from BACKEND_LEEWAY_SECS)"), "{line}");
+    }
+
+    #[test]
+    fn bad_value_on_the_command_line_names_only_the_flag() {
+        let args: Vec<std::ffi::OsString> = ["backend", "--leeway-secs=9999"]
+            .iter()
+            .map(Into::into)
+            .collect();
+        let error = Config::try_parse_from_env_free(&args).expect_err("out of range");
+        let line = Config::describe_parse_error(&error, &args, |_| true);
+        assert!(!line.contains("(from"), "{line}");
+    }
 
     #[test]
     fn defaults_match_the_contract() {

@@ -21,9 +21,10 @@ fn main() -> ExitCode {
             e.exit()
         }
         Err(e) => {
-            let rendered = e.render().to_string();
-            let line = rendered.lines().next().unwrap_or("invalid configuration");
-            eprintln!("backend: {}", line.trim_start_matches("error: "));
+            let args: Vec<_> = std::env::args_os().collect();
+            let line =
+                Config::describe_parse_error(&e, &args, |name| std::env::var_os(name).is_some());
+            eprintln!("backend: {line}");
             return ExitCode::from(EXIT_CONFIG);
         }
     };

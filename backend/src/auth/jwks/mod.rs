@@ -30,8 +30,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum JwksError {
-    /// The request did not complete.
-    #[error("request to {url} failed: {source}")]
+    /// The request did not complete. The message carries the whole cause chain (for
+    /// example "Connection refused"), which reqwest's own message leaves out.
+    #[error("request to {url} failed: {}", with_causes(source))]
     Http {
         /// The address asked.
         url: String,
@@ -75,6 +76,22 @@ pub enum JwksError {
     /// The key set holds no key this service can use.
     #[error("the key set has no usable signing key")]
     NoUsableKeys,
+}
+
+/// An error's message followed by each of its sources, `": "`-separated, skipping a source
+/// whose message its parent already ends with.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        let message = cause.to_string();
+        if !text.ends_with(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        next = cause.source();
+    }
+    text
 }
 
 #[derive(Deserialize)]
@@ -214,9 +231,10 @@ impl KeyStore {
     }
 
     async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<T, JwksError> {
-        let http = |source| JwksError::Http {
+        // The URL is already in the message once; reqwest would repeat it.
+        let http = |source: reqwest::Error| JwksError::Http {
             url: url.to_owned(),
-            source,
+            source: source.without_url(),
         };
         let mut response = self
             .client

@@ -3,6 +3,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 
 use super::keys::{KeySet, build_key_set};
+use super::{KeyStore, with_causes};
+use crate::config::IssuerUrl;
 
 fn rsa_jwk(kid: &str, n_len: usize) -> serde_json::Value {
     let n = URL_SAFE_NO_PAD.encode(vec![0xC3; n_len]);
@@ -38,4 +40,46 @@ fn alg_that_does_not_fit_the_key_is_skipped() {
     let mut jwk = rsa_jwk("a", 256);
     jwk["alg"] = json!("ES256");
     assert!(build_key_set(&[jwk], &KeySet::default()).is_empty());
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("outer")]
+struct Outer(#[source] Inner);
+
+#[derive(Debug, thiserror::Error)]
+#[error("inner")]
+struct Inner(#[source] std::io::Error);
+
+#[test]
+fn error_message_lists_every_cause() {
+    let error = Outer(Inner(std::io::Error::new(
+        std::io::ErrorKind::ConnectionRefused,
+        "connection refused",
+    )));
+    assert_eq!(with_causes(&error), "outer: inner: connection refused");
+}
+
+#[actix_web::test]
+async fn unreachable_provider_error_names_the_cause() {
+    // A port that was just free on loopback: nothing listens there now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("loopback port")
+        .port();
+    let issuer = IssuerUrl::parse(&format!("http://127.0.0.1:{port}")).expect("issuer");
+    let store = KeyStore::new(issuer, std::time::Duration::from_secs(30));
+    let message = store
+        .refresh()
+        .await
+        .expect_err("nothing listens")
+        .to_string();
+    assert!(
+        message.to_lowercase().contains("connection refused"),
+        "{message}"
+    );
+    assert_eq!(
+        message.matches(&format!("127.0.0.1:{port}/")).count(),
+        1,
+        "{message}"
+    );
 }
