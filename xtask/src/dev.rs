@@ -30,11 +30,23 @@ impl Ports {
         })
     }
 
+    /// Names every taken port at once, so one attempt is enough to fix them all.
     fn check_free(&self) -> anyhow::Result<()> {
-        parts::check_free(self.identity, "IDENTITY_LISTEN")?;
-        parts::check_free(self.backend, "BACKEND_LISTEN")?;
         let spa = SocketAddr::from(([127, 0, 0, 1], self.spa));
-        parts::check_free(spa, "TRUNK_SERVE_PORT")
+        let taken: Vec<String> = [
+            (self.identity, "IDENTITY_LISTEN"),
+            (self.backend, "BACKEND_LISTEN"),
+            (spa, "TRUNK_SERVE_PORT"),
+        ]
+        .into_iter()
+        .filter_map(|(addr, variable)| parts::check_free(addr, variable).err())
+        .map(|error| error.to_string())
+        .collect();
+        if taken.is_empty() {
+            Ok(())
+        } else {
+            bail!("{}", taken.join("\n  "))
+        }
     }
 
     fn issuer(&self) -> String {
@@ -101,28 +113,37 @@ async fn supervise(workspace: &Workspace, tools: &Tools, ports: &Ports) -> anyho
         trunk.arg("--config").arg(path);
     }
 
-    let mut running = vec![
-        Part::spawn("identity", identity, Output::Stream)?,
-        Part::spawn("backend", backend, Output::Stream)?,
-        Part::spawn("trunk", trunk, Output::Stream)?,
-    ];
-    let outcome = watch(&mut running, ports, &data_dir).await;
+    let mut running = Vec::new();
+    let outcome = start_and_watch(&mut running, [identity, backend, trunk], ports, &data_dir).await;
     parts::stop_all(&mut running).await;
     outcome
 }
 
-/// Announces the addresses once the servers answer, then waits for Ctrl-C or for a part to
-/// stop on its own; either way every part is stopped afterwards.
-async fn watch(running: &mut [Part], ports: &Ports, data_dir: &Path) -> anyhow::Result<()> {
+/// Starts the parts one after the other, each once the one before it answers (so a bad
+/// provider setting stops everything before the rest has started), announces the addresses,
+/// then waits for Ctrl-C or for a part to stop on its own.
+async fn start_and_watch(
+    running: &mut Vec<Part>,
+    [identity, backend, trunk]: [std::process::Command; 3],
+    ports: &Ports,
+    data_dir: &Path,
+) -> anyhow::Result<()> {
     let mut interrupt = signal(SignalKind::interrupt()).context("listening for Ctrl-C")?;
     let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
-    let issuer = ports.issuer();
-    let discovery = format!("{issuer}/.well-known/openid-configuration");
+    let discovery = format!("{}/.well-known/openid-configuration", ports.issuer());
     let health = format!("http://{}/healthz", ports.backend);
-    tokio::select! {
-        ready = ready_both(running, &discovery, &health) => ready?,
-        _ = interrupt.recv() => return Ok(()),
+    for (name, command, ready) in [
+        ("identity", identity, &discovery),
+        ("backend", backend, &health),
+    ] {
+        running.push(Part::spawn(name, command, Output::Stream)?);
+        let part = running.last_mut().context("the part just started")?;
+        tokio::select! {
+            started = part.wait_until_ready(ready, READY_TIMEOUT) => started?,
+            _ = interrupt.recv() => return Ok(()),
+        }
     }
+    running.push(Part::spawn("trunk", trunk, Output::Stream)?);
     eprintln!(
         "\n  SPA, live-reloading:  http://localhost:{spa}/   (trunk is building it; it answers \
          when done)\n  API and built SPA:    http://localhost:{backend}/\n  Provider:             \
@@ -148,14 +169,6 @@ async fn watch(running: &mut [Part], ports: &Ports, data_dir: &Path) -> anyhow::
             }
         }
     }
-}
-
-async fn ready_both(running: &mut [Part], discovery: &str, health: &str) -> anyhow::Result<()> {
-    let [identity, backend, ..] = running else {
-        bail!("identity and backend must run first");
-    };
-    identity.wait_until_ready(discovery, READY_TIMEOUT).await?;
-    backend.wait_until_ready(health, READY_TIMEOUT).await
 }
 
 /// An identity configuration whose development client accepts the given SPA origins.

@@ -26,7 +26,8 @@ pub fn run(workspace: &Workspace, tools: &Tools) -> anyhow::Result<()> {
         tools
             .command("trunk")
             .current_dir(&workspace.root)
-            .args(["build", "--release"]),
+            .args(["build", "--release", "--dist"])
+            .arg(spa_dist(workspace)),
     )?;
     tools.build_servers(workspace)?;
     let system = System {
@@ -38,6 +39,12 @@ pub fn run(workspace: &Workspace, tools: &Tools) -> anyhow::Result<()> {
     tokio::runtime::Runtime::new()
         .context("starting the async runtime")?
         .block_on(system.test())
+}
+
+/// The test's own build of the SPA, apart from `frontend/dist`, which a running
+/// `trunk serve` owns.
+fn spa_dist(workspace: &Workspace) -> PathBuf {
+    workspace.target_dir.join("e2e").join("dist")
 }
 
 /// What the test starts: the three parts, on ports of their own, with fresh state.
@@ -71,10 +78,7 @@ impl System<'_> {
             .current_dir(&self.workspace.root)
             .env("BACKEND_LISTEN", format!("127.0.0.1:{backend_port}"))
             .env("BACKEND_ISSUER", &issuer)
-            .env(
-                "BACKEND_STATIC_DIR",
-                self.workspace.root.join("frontend/dist"),
-            );
+            .env("BACKEND_STATIC_DIR", spa_dist(self.workspace));
         let mut driver = self.tools.command(self.chromedriver);
         driver.arg(format!("--port={driver_port}"));
 

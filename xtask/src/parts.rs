@@ -2,6 +2,7 @@
 //! started in their own process groups, their output prefixed or captured, stopped together.
 
 use std::collections::VecDeque;
+use std::io::IsTerminal;
 use std::net::{SocketAddr, TcpListener};
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
@@ -44,8 +45,9 @@ impl Part {
     ) -> anyhow::Result<Self> {
         let described = describe(&command);
         let mut command = tokio::process::Command::from(command);
-        if output == Output::Capture {
-            command.env("NO_COLOR", "1");
+        if output == Output::Capture || !std::io::stdout().is_terminal() {
+            // "true" rather than "1": Trunk parses the variable as a boolean flag.
+            command.env("NO_COLOR", "true");
         }
         command
             .stdin(Stdio::null())
