@@ -183,6 +183,7 @@ pub fn write_identity_config(path: &Path, origins: &[String]) -> anyhow::Result<
     };
     let mut client = toml::Table::new();
     client.insert("client_id".into(), "spa".into());
+    client.insert("client_name".into(), "Example SPA".into());
     client.insert("redirect_uris".into(), list("/callback"));
     client.insert("post_logout_redirect_uris".into(), list("/"));
     client.insert("allowed_cors_origins".into(), list(""));
