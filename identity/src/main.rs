@@ -13,13 +13,10 @@ fn main() {
         // --help and --version print as usual; errors are one line.
         Err(e) if !e.use_stderr() => e.exit(),
         Err(e) => {
-            let rendered = e.render().to_string();
-            fail(
-                rendered
-                    .lines()
-                    .next()
-                    .unwrap_or("error: invalid arguments"),
-            )
+            let args: Vec<_> = std::env::args_os().collect();
+            fail(Cli::describe_parse_error(&e, &args, |name| {
+                std::env::var_os(name).is_some()
+            }))
         }
     };
     tracing_subscriber::fmt()
@@ -40,7 +37,7 @@ fn main() {
 fn fail(message: impl std::fmt::Display) -> ! {
     let message = message.to_string();
     let message = message.strip_prefix("error: ").unwrap_or(&message);
-    let _ = writeln!(std::io::stderr(), "error: {message}");
+    let _ = writeln!(std::io::stderr(), "identity: {message}");
     std::process::exit(2)
 }
 

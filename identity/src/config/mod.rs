@@ -4,6 +4,7 @@
 //! default. Unknown keys are rejected so that a typo never silently weakens a setting.
 
 use std::collections::HashSet;
+use std::ffi::{OsStr, OsString};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -49,6 +50,52 @@ pub struct Cli {
     pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The first line of a parse error, without clap's `error: ` prefix. clap names only
+    /// the flag even when the bad value came from its environment variable; then the
+    /// variable is named too, e.g. `... for '--listen <LISTEN>' (from IDENTITY_LISTEN)`.
+    /// `args` are the command line, `env_is_set` tells whether a variable is present.
+    pub fn describe_parse_error(
+        error: &clap::Error,
+        args: &[OsString],
+        env_is_set: impl Fn(&OsStr) -> bool,
+    ) -> String {
+        use clap::CommandFactory;
+        let rendered = error.render().to_string();
+        let line = rendered.lines().next().unwrap_or("invalid arguments");
+        let line = line.trim_start_matches("error: ").to_owned();
+        match env_source(error, &Self::command(), args, env_is_set) {
+            Some(variable) => format!("{line} (from {variable})"),
+            None => line,
+        }
+    }
+}
+
+/// The environment variable that supplied the value `error` complains about, when the flag
+/// itself is absent from `args` and the variable is set.
+fn env_source(
+    error: &clap::Error,
+    command: &clap::Command,
+    args: &[OsString],
+    env_is_set: impl Fn(&OsStr) -> bool,
+) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(arg)) = error.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let long = arg.split_whitespace().next()?.strip_prefix("--")?;
+    let env = command
+        .get_arguments()
+        .find(|a| a.get_long() == Some(long))?
+        .get_env()?;
+    let flag = format!("--{long}");
+    let given = args.iter().skip(1).any(|a| {
+        a.to_str()
+            .is_some_and(|a| a == flag || a.strip_prefix(&flag).is_some_and(|r| r.starts_with('=')))
+    });
+    (!given && env_is_set(env)).then(|| env.to_string_lossy().into_owned())
 }
 
 /// What to do.

@@ -71,3 +71,39 @@ fn empty_client_name_is_rejected() {
     .unwrap();
     assert!(Settings::from_file_config(issuer(), file).is_err());
 }
+
+/// Parses `args` as if no `IDENTITY_*` variable were set.
+fn parse_without_env(args: &[OsString]) -> clap::Error {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let ids: Vec<_> = command
+        .get_arguments()
+        .map(|a| a.get_id().clone())
+        .collect();
+    for id in ids {
+        command = command.mut_arg(id, |a| a.env(None::<&str>));
+    }
+    command.try_get_matches_from(args).unwrap_err()
+}
+
+#[test]
+fn bad_value_from_the_environment_names_the_variable() {
+    let error = parse_without_env(&["identity".into(), "--listen".into(), "nope".into()]);
+    // As if the value had come from IDENTITY_LISTEN: the flag is not on the command line.
+    let line = Cli::describe_parse_error(&error, &["identity".into()], |name| {
+        name == "IDENTITY_LISTEN"
+    });
+    assert!(
+        line.starts_with("invalid value 'nope' for '--listen"),
+        "{line}"
+    );
+    assert!(line.ends_with(" (from IDENTITY_LISTEN)"), "{line}");
+}
+
+#[test]
+fn bad_value_on_the_command_line_names_only_the_flag() {
+    let args = ["identity".into(), "--listen=nope".into()];
+    let error = parse_without_env(&args);
+    let line = Cli::describe_parse_error(&error, &args, |_| true);
+    assert!(!line.contains("(from"), "{line}");
+}
