@@ -7,7 +7,7 @@
 
 use shared::ErrorBody;
 
-use crate::auth::json;
+use crate::auth::{RefreshFailure, Session, json};
 
 /// Why an API call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,6 +19,14 @@ pub enum ApiError {
     /// The API rejected the access token (HTTP 401); the session is gone.
     #[error("your session has expired, please sign in again")]
     SessionExpired,
+    /// The access token has expired and the provider could not renew it for now (network
+    /// error or HTTP 5xx); the session is kept.
+    #[error("the sign-in provider could not be reached; try again")]
+    ProviderUnreachable,
+    /// The access token has expired and renewing it failed for another reason; the session
+    /// is kept.
+    #[error("the access token could not be renewed ({0}); try again")]
+    RenewalFailed(String),
     /// The API answered with another HTTP error.
     #[error("the API answered HTTP {status}{}", describe(.body))]
     Status {
@@ -91,6 +99,22 @@ pub fn decode<T: serde::de::DeserializeOwned>(status: u16, body: &str) -> Result
             status,
             body: json::from_str(body).ok(),
         }),
+    }
+}
+
+/// The access token to call the API with after renewing `session`'s failed with `failure`:
+/// a refused session is over; otherwise the old token is used while it has not expired, and
+/// only then does the call fail, without ending the session.
+pub fn token_after_failed_refresh(
+    session: &Session,
+    failure: &RefreshFailure,
+    now: i64,
+) -> Result<String, ApiError> {
+    match (failure, session.unexpired_access_token(now)) {
+        (RefreshFailure::Refused, _) => Err(ApiError::SessionExpired),
+        (_, Some(token)) => Ok(token.to_owned()),
+        (RefreshFailure::Unavailable, None) => Err(ApiError::ProviderUnreachable),
+        (RefreshFailure::Unusable(reason), None) => Err(ApiError::RenewalFailed(reason.clone())),
     }
 }
 
@@ -196,6 +220,40 @@ mod tests {
     #[test]
     fn unauthorized_means_session_expired() {
         let err = decode::<Values>(401, r#"{"error":"invalid_token"}"#).unwrap_err();
+        assert_eq!(err, ApiError::SessionExpired);
+    }
+
+    #[test]
+    fn unreachable_provider_keeps_using_the_unexpired_access_token() {
+        let session = crate::auth::session::tests::session(Some(1_000));
+        // Inside the refresh margin: the token still works for a few seconds.
+        let token = token_after_failed_refresh(&session, &RefreshFailure::Unavailable, 990);
+        assert_eq!(token.as_deref(), Ok("at"));
+        let token =
+            token_after_failed_refresh(&session, &RefreshFailure::Unusable("x".into()), 990);
+        assert_eq!(token.as_deref(), Ok("at"));
+    }
+
+    #[test]
+    fn unreachable_provider_with_expired_access_token_asks_to_try_again() {
+        let session = crate::auth::session::tests::session(Some(1_000));
+        let err =
+            token_after_failed_refresh(&session, &RefreshFailure::Unavailable, 1_001).unwrap_err();
+        assert_eq!(err, ApiError::ProviderUnreachable);
+        assert_eq!(
+            err.to_string(),
+            "the sign-in provider could not be reached; try again"
+        );
+        let err =
+            token_after_failed_refresh(&session, &RefreshFailure::Unusable("bad".into()), 1_001)
+                .unwrap_err();
+        assert_eq!(err, ApiError::RenewalFailed("bad".into()));
+    }
+
+    #[test]
+    fn refused_refresh_ends_the_session_even_with_time_left() {
+        let session = crate::auth::session::tests::session(Some(1_000));
+        let err = token_after_failed_refresh(&session, &RefreshFailure::Refused, 990).unwrap_err();
         assert_eq!(err, ApiError::SessionExpired);
     }
 

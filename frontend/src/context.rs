@@ -13,10 +13,12 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{JsFuture, future_to_promise, spawn_local};
 use yew::prelude::*;
 
-use crate::api::{ApiClient, ApiError, ApiResponse};
+use crate::api::{ApiClient, ApiError, ApiResponse, token_after_failed_refresh};
 use crate::auth::id_token::DEFAULT_LEEWAY_SECS;
 use crate::auth::storage::SessionStore;
-use crate::auth::{AuthError, ClientSettings, OidcClient, Session, client, now_secs};
+use crate::auth::{
+    AuthError, ClientSettings, OidcClient, RefreshFailure, Session, client, now_secs,
+};
 
 /// How many times loading the settings and discovery is attempted before giving up.
 pub const MAX_ATTEMPTS: u32 = 3;
@@ -202,8 +204,41 @@ pub fn sign_out(auth: &AuthContext) -> Result<(), AuthError> {
     client.sign_out(&SessionStore::open()?, auth.session.as_deref())
 }
 
+/// What a sign-out button needs: its click handler, whether the browser is already leaving
+/// for the provider, and why signing out failed, if it did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignOutButton {
+    pub onclick: Callback<MouseEvent>,
+    pub busy: bool,
+    pub error: Option<String>,
+}
+
+/// The one sign-out handler every sign-out button uses (see [`sign_out`]).
+#[hook]
+pub fn use_sign_out() -> SignOutButton {
+    let auth = use_auth();
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<String>);
+    let onclick = {
+        let (busy, error) = (busy.clone(), error.clone());
+        Callback::from(move |_| {
+            busy.set(true);
+            if let Err(e) = sign_out(&auth) {
+                busy.set(false);
+                error.set(Some(e.to_string()));
+            }
+        })
+    };
+    SignOutButton {
+        onclick,
+        busy: *busy,
+        error: (*error).clone(),
+    }
+}
+
 /// Calls the API with the session's access token, renewing it first when it is about to
-/// expire. A refused token (HTTP 401) or a failed renewal ends the session.
+/// expire. A refused token (HTTP 401) or a renewal the provider refuses ends the session; when
+/// the provider is unreachable the session stays and the old token is used while it is valid.
 pub async fn call_api(auth: &AuthContext, path: &str) -> Result<ApiResponse, ApiError> {
     let token = access_token(auth).await?;
     let response = ApiClient::same_origin().send(path, Some(&token)).await?;
@@ -233,16 +268,18 @@ async fn access_token(auth: &AuthContext) -> Result<String, ApiError> {
         .refresh
         .0
         .borrow_mut()
-        .get_or_insert_with(|| start_refresh(client.clone(), auth.clone(), session))
+        .get_or_insert_with(|| start_refresh(client.clone(), auth.clone(), session.clone()))
         .clone();
-    JsFuture::from(promise)
-        .await
-        .ok()
-        .and_then(|token| token.as_string())
-        .ok_or(ApiError::SessionExpired)
+    match JsFuture::from(promise).await {
+        Ok(token) => token.as_string().ok_or(ApiError::SessionExpired),
+        Err(failure) => {
+            token_after_failed_refresh(&session, &failure_from_js(&failure), now_secs())
+        }
+    }
 }
 
-/// Renews the tokens once, resolving to the new access token.
+/// Renews the tokens once, resolving to the new access token, or rejecting with the
+/// [`RefreshFailure`] (see [`failure_to_js`]). Only a refusal ends the session.
 fn start_refresh(client: Rc<OidcClient>, auth: AuthContext, session: Session) -> Promise {
     future_to_promise(async move {
         let renewed = match SessionStore::open() {
@@ -256,12 +293,33 @@ fn start_refresh(client: Rc<OidcClient>, auth: AuthContext, session: Session) ->
                 auth.dispatch(AuthAction::Renewed(renewed));
                 Ok(token)
             }
-            Err(_) => {
-                auth.dispatch(AuthAction::Expired);
-                Err(JsValue::NULL)
+            Err(e) => {
+                let failure = RefreshFailure::of(&e);
+                if failure == RefreshFailure::Refused {
+                    auth.dispatch(AuthAction::Expired);
+                }
+                Err(failure_to_js(&failure))
             }
         }
     })
+}
+
+/// A promise rejects with a `JsValue`: `null` for a refusal, `undefined` for an unreachable
+/// provider, the message for anything else.
+fn failure_to_js(failure: &RefreshFailure) -> JsValue {
+    match failure {
+        RefreshFailure::Refused => JsValue::NULL,
+        RefreshFailure::Unavailable => JsValue::UNDEFINED,
+        RefreshFailure::Unusable(reason) => JsValue::from_str(reason),
+    }
+}
+
+fn failure_from_js(value: &JsValue) -> RefreshFailure {
+    match value.as_string() {
+        Some(reason) => RefreshFailure::Unusable(reason),
+        None if value.is_null() => RefreshFailure::Refused,
+        None => RefreshFailure::Unavailable,
+    }
 }
 
 /// Forgets the session after the API refused its token.
@@ -291,4 +349,22 @@ async fn load_client() -> Result<OidcClient, String> {
     OidcClient::discover(settings)
         .await
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod browser_tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    #[wasm_bindgen_test]
+    fn refresh_failure_survives_the_shared_promise() {
+        for failure in [
+            RefreshFailure::Refused,
+            RefreshFailure::Unavailable,
+            RefreshFailure::Unusable("the ID token was rejected".into()),
+        ] {
+            assert_eq!(failure_from_js(&failure_to_js(&failure)), failure);
+        }
+    }
 }

@@ -298,12 +298,50 @@ pub fn parse_token_response(status: u16, body: &str) -> Result<TokenResponse, Au
     }
     match json::from_str::<TokenErrorResponse>(body) {
         Ok(error) => Err(AuthError::Provider {
+            status,
             error: error.error,
             description: error.error_description,
         }),
-        Err(_) => Err(AuthError::InvalidResponse(format!(
-            "the token endpoint answered HTTP {status}"
-        ))),
+        Err(_) => Err(AuthError::TokenEndpointStatus(status)),
+    }
+}
+
+/// What a failed refresh means for the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshFailure {
+    /// The provider definitively refused: the session is over.
+    Refused,
+    /// The provider could not be reached or failed (network error, HTTP 5xx); the session is
+    /// kept and the refresh may be tried again.
+    Unavailable,
+    /// Another problem with the answer; the session is kept, the message says what it was.
+    Unusable(String),
+}
+
+impl RefreshFailure {
+    /// Classifies a refresh error. Only `invalid_grant` with HTTP 400 (the refresh token is
+    /// invalid, expired or revoked) and `invalid_client` with HTTP 401 are refusals (RFC 6749
+    /// section 5.2), besides having no refresh token at all; an outage must not sign the user
+    /// out.
+    pub fn of(error: &AuthError) -> Self {
+        match error {
+            AuthError::Provider { status, error, .. }
+                if matches!(
+                    (*status, error.as_str()),
+                    (400, "invalid_grant") | (401, "invalid_client")
+                ) =>
+            {
+                Self::Refused
+            }
+            AuthError::SessionExpired => Self::Refused,
+            AuthError::Network(_) => Self::Unavailable,
+            AuthError::Provider { status, .. } | AuthError::TokenEndpointStatus(status)
+                if *status >= 500 =>
+            {
+                Self::Unavailable
+            }
+            other => Self::Unusable(other.to_string()),
+        }
     }
 }
 

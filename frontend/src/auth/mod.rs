@@ -17,7 +17,9 @@ pub mod storage;
 
 #[cfg(target_arch = "wasm32")]
 pub use client::browser::SignInOutcome;
-pub use client::{AuthorizationResponse, ClientSettings, OidcClient, safe_return_path};
+pub use client::{
+    AuthorizationResponse, ClientSettings, OidcClient, RefreshFailure, safe_return_path,
+};
 pub use discovery::DiscoveryError;
 pub use id_token::IdTokenError;
 pub use session::Session;
@@ -36,9 +38,11 @@ pub enum AuthError {
     /// The ID token failed a check.
     #[error("the ID token was rejected: {0}")]
     IdToken(#[from] IdTokenError),
-    /// The provider refused the request (RFC 6749 sections 4.1.2.1 and 5.2).
+    /// The token endpoint refused the request with an RFC 6749 section 5.2 error.
     #[error("the identity provider answered `{error}`{}", describe(.description))]
     Provider {
+        /// The HTTP status it came with.
+        status: u16,
         error: String,
         description: Option<String>,
     },
@@ -51,6 +55,10 @@ pub enum AuthError {
     /// The token endpoint answered something that is not a usable token response.
     #[error("unexpected answer from the token endpoint: {0}")]
     InvalidResponse(String),
+    /// The token endpoint answered an HTTP error without an RFC 6749 error body, as a proxy
+    /// in front of it does.
+    #[error("the token endpoint answered HTTP {0}")]
+    TokenEndpointStatus(u16),
     /// The tokens are no longer usable and could not be renewed.
     #[error("the session has expired")]
     SessionExpired,

@@ -98,6 +98,12 @@ impl Session {
             .is_some_and(|at| now.saturating_add(margin) >= at)
     }
 
+    /// The access token, if it has not expired at `now`: after a failed refresh it is still
+    /// worth sending until then.
+    pub fn unexpired_access_token(&self, now: i64) -> Option<&str> {
+        (!self.is_expiring(now, 0)).then_some(self.access_token.as_str())
+    }
+
     /// The session stored for `client_id`, if any and readable.
     pub fn load<S: Store>(store: &S, client_id: &str) -> Option<Self> {
         json::from_str(&store.get(&key(client_id))?).ok()
@@ -120,7 +126,7 @@ fn key(client_id: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::auth::storage::MemoryStore;
 
@@ -160,6 +166,14 @@ mod tests {
         assert!(!s.is_expiring(900, 30));
         assert!(s.is_expiring(970, 30));
         assert!(!session(None).is_expiring(i64::MAX - 1, 30));
+    }
+
+    #[test]
+    fn access_token_is_usable_until_it_expires() {
+        let s = session(Some(1_000));
+        assert_eq!(s.unexpired_access_token(999), Some("at"));
+        assert_eq!(s.unexpired_access_token(1_000), None);
+        assert_eq!(session(None).unexpired_access_token(i64::MAX), Some("at"));
     }
 
     #[test]

@@ -111,6 +111,12 @@ impl<'s, S: Store> PendingRequests<'s, S> {
         }
     }
 
+    /// Like [`Self::take`], for a response that may carry no `state`: without one it matches
+    /// nothing, since every request this client sends has one.
+    pub fn take_matching(&self, state: Option<&str>, now: i64) -> Lookup {
+        state.map_or(Lookup::Unknown, |state| self.take(state, now))
+    }
+
     /// Records that the request for `state` signed the user in.
     pub fn mark_completed(&self, state: &str, return_path: &str, now: i64) {
         let entry = Entry::Completed {
@@ -220,6 +226,20 @@ mod tests {
         let requests = PendingRequests::new(&store);
         requests.save(&request("mine", "/", NOW)).unwrap();
         assert_eq!(requests.take("forged", NOW), Lookup::Unknown);
+    }
+
+    #[test]
+    fn error_response_with_a_state_never_issued_matches_nothing() {
+        let store = MemoryStore::default();
+        let requests = PendingRequests::new(&store);
+        requests.save(&request("mine", "/about", NOW)).unwrap();
+        assert_eq!(requests.take_matching(Some("forged"), NOW), Lookup::Unknown);
+        assert_eq!(requests.take_matching(None, NOW), Lookup::Unknown);
+        // The real request is still there for the provider's real answer.
+        assert!(matches!(
+            requests.take_matching(Some("mine"), NOW + 1),
+            Lookup::Pending(r) if r.return_path == "/about"
+        ));
     }
 
     #[test]

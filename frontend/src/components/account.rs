@@ -5,7 +5,7 @@ use yew::prelude::*;
 use crate::components::error_banner::error_banner;
 use crate::components::provider_error::provider_error;
 use crate::components::status::status;
-use crate::context::{Provider, sign_in, sign_out, use_auth};
+use crate::context::{Provider, sign_in, use_auth, use_sign_out};
 
 /// The signed-in user's name and a sign-out button, or a sign-in button.
 #[function_component]
@@ -26,19 +26,11 @@ pub fn Account() -> Html {
             sign_in(&auth, "/", failed);
         })
     };
-    let on_sign_out = {
-        let (auth, busy, error) = (auth.clone(), busy.clone(), error.clone());
-        Callback::from(move |_| {
-            busy.set(true);
-            if let Err(e) = sign_out(&auth) {
-                busy.set(false);
-                error.set(Some(e.to_string()));
-            }
-        })
-    };
+    let sign_out = use_sign_out();
 
     let banner = (*error)
         .clone()
+        .or_else(|| sign_out.error.clone())
         .map(|message| error_banner("That did not work", message, Html::default()));
     let body = match (&auth.provider, &auth.session) {
         (Provider::Loading, _) => html! {
@@ -55,9 +47,9 @@ pub fn Account() -> Html {
                     <strong id="user-name">{ session.display_name().to_owned() }</strong>
                     { "." }
                 </p>
-                <button id="sign-out" class="button" onclick={on_sign_out} disabled={*busy}
-                    aria-busy={busy.to_string()}>
-                    { if *busy { "Signing out..." } else { "Sign out" } }
+                <button id="sign-out" class="button" onclick={sign_out.onclick.clone()}
+                    disabled={sign_out.busy} aria-busy={sign_out.busy.to_string()}>
+                    { if sign_out.busy { "Signing out..." } else { "Sign out" } }
                 </button>
             </>
         },

@@ -4,13 +4,14 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::app::Route;
-use crate::context::use_auth;
+use crate::context::{use_auth, use_sign_out};
 
-/// Links to the pages and, when signed in, who is signed in.
+/// Links to the pages and, when signed in, who is signed in and a sign-out button.
 #[function_component]
 pub fn Nav() -> Html {
     let auth = use_auth();
     let navigator = use_navigator();
+    let sign_out = use_sign_out();
     let current = use_route::<Route>();
     let link = |id: &'static str, to: Route, label: &'static str| {
         let aria_current = (current.as_ref() == Some(&to)).then_some("page");
@@ -36,6 +37,13 @@ pub fn Nav() -> Html {
                 { link("nav-about", Route::About, "About") }
                 if let Some(user) = user {
                     <span class="nav-user">{ "Signed in as " }{ user }</span>
+                    <button id="nav-sign-out" class="button" onclick={sign_out.onclick.clone()}
+                        disabled={sign_out.busy} aria-busy={sign_out.busy.to_string()}>
+                        { if sign_out.busy { "Signing out..." } else { "Sign out" } }
+                    </button>
+                }
+                if let Some(message) = sign_out.error.clone() {
+                    <span class="error" role="alert">{ message }</span>
                 }
             </nav>
         </header>

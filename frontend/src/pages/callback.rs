@@ -21,7 +21,8 @@ use crate::pages::unauthorized::{DESCRIPTION_PARAM, ERROR_PARAM, RETURN_PARAM};
 #[derive(Debug, Clone, PartialEq)]
 enum View {
     Working,
-    /// No sign-in of this tab matches (a reload, Back, or an old link) and nobody is signed in.
+    /// No sign-in of this tab matches (a reload, an old or forged link) and nobody is signed
+    /// in.
     NoRequest,
     Failed(String),
 }
@@ -71,29 +72,16 @@ fn handle_response(client: Rc<OidcClient>, auth: AuthContext, view: UseStateHand
             error,
             description,
             state,
-        } => {
+        } => match PendingRequests::new(&store).take_matching(state.as_deref(), now_secs()) {
             // RFC 6749 section 4.1.2.1: show the provider's answer; never redirect again.
-            let return_path =
-                state.and_then(
-                    |s| match PendingRequests::new(&store).take(&s, now_secs()) {
-                        Lookup::Pending(request) => Some(request.return_path),
-                        _ => None,
-                    },
-                );
-            let mut target = Serializer::new(String::new());
-            target.append_pair(ERROR_PARAM, &error);
-            if let Some(description) = &description {
-                target.append_pair(DESCRIPTION_PARAM, description);
+            Lookup::Pending(request) => {
+                show_provider_error(&error, description.as_deref(), &request.return_path);
             }
-            if let Some(return_path) = &return_path {
-                target.append_pair(RETURN_PARAM, return_path);
-            }
-            replace_location(&format!(
-                "{}?{}",
-                Route::Unauthorized.to_path(),
-                target.finish()
-            ));
-        }
+            // RFC 6749 section 10.12: an error for a request this tab never made (or already
+            // finished) is not the provider's answer to anything; it could be forged.
+            Lookup::Completed { return_path } => unmatched(signed_in, &return_path, &view),
+            Lookup::Unknown => unmatched(signed_in, "/", &view),
+        },
         AuthorizationResponse::Code { code, state, iss } => spawn_local(async move {
             match client
                 .complete_sign_in(&store, &code, &state, iss.as_deref())
@@ -106,21 +94,40 @@ fn handle_response(client: Rc<OidcClient>, auth: AuthContext, view: UseStateHand
                     auth.dispatch(AuthAction::SignedIn(session));
                     replace_location(&return_path);
                 }
-                Ok(SignInOutcome::AlreadyCompleted { return_path }) if signed_in => {
-                    replace_location(&return_path);
+                Ok(SignInOutcome::AlreadyCompleted { return_path }) => {
+                    unmatched(signed_in, &return_path, &view);
                 }
-                Ok(SignInOutcome::AlreadyCompleted { .. } | SignInOutcome::UnknownState)
-                    if signed_in =>
-                {
-                    replace_location("/");
-                }
-                Ok(_) => view.set(View::NoRequest),
+                Ok(SignInOutcome::UnknownState) => unmatched(signed_in, "/", &view),
                 Err(e) => view.set(View::Failed(describe(&e))),
             }
         }),
-        AuthorizationResponse::Missing if signed_in => replace_location("/"),
-        AuthorizationResponse::Missing => view.set(View::NoRequest),
+        AuthorizationResponse::Missing => unmatched(signed_in, "/", &view),
     }
+}
+
+/// A callback that completes nothing: someone signed in goes on to `return_path`, anyone else
+/// sees "Nothing to complete" with a sign-in button.
+fn unmatched(signed_in: bool, return_path: &str, view: &UseStateHandle<View>) {
+    if signed_in {
+        replace_location(return_path);
+    } else {
+        view.set(View::NoRequest);
+    }
+}
+
+/// Shows the provider's error for this tab's request on the unauthorized page.
+fn show_provider_error(error: &str, description: Option<&str>, return_path: &str) {
+    let mut target = Serializer::new(String::new());
+    target.append_pair(ERROR_PARAM, error);
+    if let Some(description) = description {
+        target.append_pair(DESCRIPTION_PARAM, description);
+    }
+    target.append_pair(RETURN_PARAM, return_path);
+    replace_location(&format!(
+        "{}?{}",
+        Route::Unauthorized.to_path(),
+        target.finish()
+    ));
 }
 
 fn describe(error: &AuthError) -> String {
@@ -141,8 +148,8 @@ fn no_request(actions: Html) -> Html {
         <section class="card">
             <h1>{ "Nothing to complete" }</h1>
             <p>
-                { "This sign-in link was already used or has expired, for example after a \
-                   reload or the Back button. You are not signed in." }
+                { "This sign-in link was already used, has expired, or was not started in \
+                   this tab. You are not signed in." }
             </p>
             { actions }
         </section>

@@ -2,7 +2,7 @@
 
 use gloo_net::http::Request;
 
-use super::{OidcClient, RequestRandomness, parse_token_response};
+use super::{OidcClient, RefreshFailure, RequestRandomness, parse_token_response};
 use crate::auth::discovery::{DiscoveryError, ProviderMetadata};
 use crate::auth::pkce::CodeVerifier;
 use crate::auth::session::{Session, TokenResponse};
@@ -103,21 +103,20 @@ impl OidcClient {
         })
     }
 
-    /// Renews the access token with the refresh token. On any failure the stored session is
-    /// removed: the caller treats the user as signed out.
+    /// Renews the access token with the refresh token. The stored session is removed only
+    /// when the provider refuses (see [`RefreshFailure::of`]); after an outage it is kept.
     pub async fn refresh<S: Store>(
         &self,
         store: &S,
         session: &Session,
     ) -> Result<Session, AuthError> {
         let client_id = &self.settings.client_id;
-        let Some(refresh_token) = session.refresh_token() else {
-            Session::remove(store, client_id);
-            return Err(AuthError::SessionExpired);
-        };
-        let renewed = match self.post_form(self.refresh_body(refresh_token)).await {
-            Ok(response) => self.session_from_refresh_response(session, response, now_secs()),
-            Err(e) => Err(e),
+        let renewed = match session.refresh_token() {
+            Some(refresh_token) => match self.post_form(self.refresh_body(refresh_token)).await {
+                Ok(response) => self.session_from_refresh_response(session, response, now_secs()),
+                Err(e) => Err(e),
+            },
+            None => Err(AuthError::SessionExpired),
         };
         match renewed {
             Ok(next) => {
@@ -125,7 +124,9 @@ impl OidcClient {
                 Ok(next)
             }
             Err(e) => {
-                Session::remove(store, client_id);
+                if RefreshFailure::of(&e) == RefreshFailure::Refused {
+                    Session::remove(store, client_id);
+                }
                 Err(e)
             }
         }

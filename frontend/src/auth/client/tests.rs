@@ -244,9 +244,68 @@ fn token_error_response_is_reported_with_description() {
 }
 
 #[test]
-fn non_json_token_error_is_invalid_response() {
+fn non_json_token_error_keeps_its_status() {
     let err = parse_token_response(502, "<html>bad gateway</html>").unwrap_err();
-    assert!(matches!(err, AuthError::InvalidResponse(_)), "{err}");
+    assert_eq!(err, AuthError::TokenEndpointStatus(502));
+}
+
+#[test]
+fn invalid_grant_and_invalid_client_end_the_session() {
+    for (status, body) in [
+        (
+            400,
+            r#"{"error":"invalid_grant","error_description":"revoked"}"#,
+        ),
+        (401, r#"{"error":"invalid_client"}"#),
+    ] {
+        let err = parse_token_response(status, body).unwrap_err();
+        assert_eq!(
+            RefreshFailure::of(&err),
+            RefreshFailure::Refused,
+            "{status} {body}"
+        );
+    }
+    assert_eq!(
+        RefreshFailure::of(&AuthError::SessionExpired),
+        RefreshFailure::Refused
+    );
+}
+
+#[test]
+fn network_errors_and_server_errors_keep_the_session() {
+    let unreachable = AuthError::Network("TypeError: Failed to fetch".into());
+    assert_eq!(
+        RefreshFailure::of(&unreachable),
+        RefreshFailure::Unavailable
+    );
+    for (status, body) in [
+        (500, "oops"),
+        (502, "<html>bad gateway</html>"),
+        (503, r#"{"error":"temporarily_unavailable"}"#),
+    ] {
+        let err = parse_token_response(status, body).unwrap_err();
+        assert_eq!(
+            RefreshFailure::of(&err),
+            RefreshFailure::Unavailable,
+            "{status}"
+        );
+    }
+}
+
+#[test]
+fn other_refresh_errors_keep_the_session_and_say_why() {
+    // The error code alone is not enough: it must come with the status RFC 6749 gives it.
+    for (status, body) in [
+        (401, r#"{"error":"invalid_grant"}"#),
+        (400, r#"{"error":"invalid_request"}"#),
+        (200, "{not json"),
+    ] {
+        let err = parse_token_response(status, body).unwrap_err();
+        assert!(
+            matches!(RefreshFailure::of(&err), RefreshFailure::Unusable(_)),
+            "{status} {body}"
+        );
+    }
 }
 
 #[test]
