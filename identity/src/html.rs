@@ -138,14 +138,26 @@ pub fn login_page(status: StatusCode, form: &LoginForm<'_>) -> HttpResponse {
 
 /// Shown when the browser comes back (for example with Back) to a sign-in request that
 /// already completed. `return_to` must be an address registered for the client, so the
-/// link can never lead anywhere the client did not register.
-pub fn already_signed_in_page(return_to: &str) -> HttpResponse {
+/// link can never lead anywhere the client did not register. `signed_in` tells whether
+/// this browser still has a live provider session.
+pub fn completed_sign_in_page(return_to: &str, signed_in: bool) -> HttpResponse {
+    let (heading, text) = if signed_in {
+        (
+            "You are already signed in",
+            "This sign-in has been completed.",
+        )
+    } else {
+        (
+            "Sign-in already completed",
+            "You are no longer signed in here. Return to the application and sign in again.",
+        )
+    };
     let body = format!(
-        "<h1>You are already signed in</h1>\n<p>This sign-in has been completed.</p>\n\
+        "<h1>{heading}</h1>\n<p>{text}</p>\n\
          <p><a id=\"return\" href=\"{}\">Return to the application</a></p>",
         escape(return_to)
     );
-    page(StatusCode::OK, "Already signed in", &body, None)
+    page(StatusCode::OK, heading, &body, None)
 }
 
 pub fn signed_out_page() -> HttpResponse {
@@ -191,8 +203,9 @@ mod tests {
     }
 
     #[actix_web::test]
-    async fn already_signed_in_page_escapes_the_link() {
-        let html = body_text(already_signed_in_page("http://localhost:5000/?a=\"x")).await;
+    async fn completed_sign_in_page_escapes_the_link() {
+        let page = completed_sign_in_page("http://localhost:5000/?a=\"x", true);
+        let html = body_text(page).await;
         assert!(html.contains("href=\"http://localhost:5000/?a=&quot;x\""));
     }
 

@@ -34,7 +34,10 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
             .completed
             .with(&id, now, |return_to| return_to.clone())
         {
-            Some(return_to) => html::already_signed_in_page(&return_to),
+            Some(return_to) => {
+                let signed_in = matches!(session::current(&req, &state), Ok(Some(_)));
+                html::completed_sign_in_page(&return_to, signed_in)
+            }
             None => expired(),
         };
     };

@@ -49,6 +49,16 @@ async fn back_to_a_completed_sign_in_links_to_the_registered_application() {
             "{html}"
         );
         assert!(!html.contains("name=\"password\""));
+        // Another browser (no provider session) is not told it is signed in.
+        let html = Browser::new(&server)
+            .get(&login)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(!html.contains("already signed in"), "{html}");
+        assert!(html.contains("Sign-in already completed"), "{html}");
+        assert!(html.contains(&format!("href=\"{home}\"")), "{html}");
     }
     server.stop().await;
 }
