@@ -210,13 +210,7 @@ impl Config {
         env_is_set: impl Fn(&std::ffi::OsStr) -> bool,
     ) -> String {
         use clap::CommandFactory;
-        let rendered = error.render().to_string();
-        let line = rendered.lines().next().unwrap_or("invalid configuration");
-        let line = line.trim_start_matches("error: ").to_owned();
-        match env_source(error, &Self::command(), args, env_is_set) {
-            Some(variable) => format!("{line} (from {variable})"),
-            None => line,
-        }
+        shared::cli::describe_parse_error(error, &Self::command(), args, env_is_set)
     }
 
     /// The configuration with every default, as if no flag or variable were set.
@@ -244,31 +238,6 @@ impl Config {
         let matches = command.try_get_matches_from(args)?;
         Self::from_arg_matches(&matches)
     }
-}
-
-/// The environment variable that supplied the value `error` complains about, when the flag
-/// itself is absent from `args` and the variable is set.
-fn env_source(
-    error: &clap::Error,
-    command: &clap::Command,
-    args: &[std::ffi::OsString],
-    env_is_set: impl Fn(&std::ffi::OsStr) -> bool,
-) -> Option<String> {
-    use clap::error::{ContextKind, ContextValue};
-    let Some(ContextValue::String(arg)) = error.get(ContextKind::InvalidArg) else {
-        return None;
-    };
-    let long = arg.split_whitespace().next()?.strip_prefix("--")?;
-    let env = command
-        .get_arguments()
-        .find(|a| a.get_long() == Some(long))?
-        .get_env()?;
-    let flag = format!("--{long}");
-    let given = args.iter().skip(1).any(|a| {
-        a.to_str()
-            .is_some_and(|a| a == flag || a.strip_prefix(&flag).is_some_and(|r| r.starts_with('=')))
-    });
-    (!given && env_is_set(env)).then(|| env.to_string_lossy().into_owned())
 }
 
 #[cfg(test)]

@@ -6,6 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "cli")]
+pub mod cli;
+
 /// The body of `GET /api/values`: a plain JSON array of strings.
 pub type Values = Vec<String>;
 
