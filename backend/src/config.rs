@@ -3,6 +3,7 @@
 //! Every setting has a flag and a `BACKEND_*` environment variable, and a default that suits
 //! local development against the identity provider on `http://localhost:5001`.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -148,6 +149,12 @@ pub struct Config {
     )]
     pub spa_scope: String,
 
+    /// Extra authorization request parameters for the SPA, as a query string, e.g.
+    /// `audience=https://api.example.com` for Auth0; served by `GET /api/config`.
+    #[arg(long, env = "BACKEND_SPA_AUTHORIZE_PARAMS", default_value = "",
+          value_parser = parse_authorize_params)]
+    pub spa_authorize_params: AuthorizeParams,
+
     /// Comma-separated origins allowed to call the API cross-origin; empty turns CORS off.
     #[arg(long, env = "BACKEND_CORS_ORIGINS", default_value = "", value_delimiter = ',',
           value_parser = parse_origin_or_empty)]
@@ -175,6 +182,33 @@ pub struct Config {
     /// Accept only tokens whose header says `typ: at+jwt` (strict RFC 9068 section 4).
     #[arg(long, env = "BACKEND_REQUIRE_AT_JWT", default_value_t = false)]
     pub require_at_jwt: bool,
+}
+
+/// Extra parameters the SPA adds to its authorization requests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthorizeParams(pub BTreeMap<String, String>);
+
+/// A query string of extra authorization parameters. Each name may appear once and none may
+/// be one the SPA sets itself (PKCE, `state`, `nonce`, the redirect URI, ...).
+fn parse_authorize_params(text: &str) -> Result<AuthorizeParams, String> {
+    let mut params = BTreeMap::new();
+    for (name, value) in url::form_urlencoded::parse(text.trim().as_bytes()) {
+        if name.is_empty() {
+            return Err(format!("{text:?} has a parameter without a name"));
+        }
+        if shared::RESERVED_AUTHORIZE_PARAMS.contains(&name.as_ref()) {
+            return Err(format!(
+                "{name} is set by the SPA itself and cannot be configured"
+            ));
+        }
+        if params
+            .insert(name.to_string(), value.into_owned())
+            .is_some()
+        {
+            return Err(format!("{name} is given more than once"));
+        }
+    }
+    Ok(AuthorizeParams(params))
 }
 
 fn parse_origin_or_empty(text: &str) -> Result<String, String> {
@@ -318,5 +352,26 @@ mod tests {
             Config::try_parse_from_env_free(["backend", "--cors-origins", "http://a/path"])
                 .is_err()
         );
+    }
+
+    #[test]
+    fn authorize_params_are_parsed_and_reserved_names_refused() {
+        let config = Config::try_parse_from_env_free([
+            "backend",
+            "--spa-authorize-params",
+            "audience=https%3A%2F%2Fapi.example.com&prompt=login",
+        ])
+        .expect("valid");
+        let params = &config.spa_authorize_params.0;
+        assert_eq!(params["audience"], "https://api.example.com");
+        assert_eq!(params["prompt"], "login");
+        assert!(Config::defaults().spa_authorize_params.0.is_empty());
+        for bad in ["state=x", "code_challenge_method=plain", "a=1&a=2", "=x"] {
+            assert!(
+                Config::try_parse_from_env_free(["backend", "--spa-authorize-params", bad])
+                    .is_err(),
+                "{bad} must be refused"
+            );
+        }
     }
 }

@@ -92,6 +92,7 @@ impl AppState {
             scope: config.spa_scope.clone(),
             redirect_path: "/callback".into(),
             post_logout_redirect_path: "/".into(),
+            authorize_params: config.spa_authorize_params.0.clone(),
         };
         Ok(Self {
             validator: Arc::new(validator),

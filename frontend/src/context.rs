@@ -345,6 +345,7 @@ async fn load_client() -> Result<OidcClient, String> {
         redirect_uri: format!("{origin}{}", config.redirect_path),
         post_logout_redirect_uri: format!("{origin}{}", config.post_logout_redirect_path),
         leeway_secs: DEFAULT_LEEWAY_SECS,
+        extra_authorize_params: config.authorize_params.into_iter().collect(),
     };
     OidcClient::discover(settings)
         .await

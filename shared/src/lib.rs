@@ -4,6 +4,8 @@
 //! rather than a silent mismatch at run time. The JSON field names are part of the public API
 //! and are pinned by the tests at the bottom of this file.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "cli")]
@@ -67,7 +69,26 @@ pub struct SpaConfig {
     pub redirect_path: String,
     /// Path on the SPA's own origin the provider returns to after sign-out.
     pub post_logout_redirect_path: String,
+    /// Extra parameters for the authorization request, for providers that need one to issue
+    /// a JWT access token for the API (Auth0's `audience`, RFC 8707's `resource`). Never one
+    /// of [`RESERVED_AUTHORIZE_PARAMS`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub authorize_params: BTreeMap<String, String>,
 }
+
+/// Authorization request parameters the SPA sets itself; configuration cannot override them,
+/// because they carry the request's security properties (PKCE, `state`, `nonce`, the exact
+/// redirect URI).
+pub const RESERVED_AUTHORIZE_PARAMS: [&str; 8] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+];
 
 #[cfg(test)]
 mod tests {
@@ -134,6 +155,7 @@ mod tests {
             scope: "openid profile api1".into(),
             redirect_path: "/callback".into(),
             post_logout_redirect_path: "/".into(),
+            authorize_params: BTreeMap::new(),
         };
         assert_eq!(
             serde_json::to_value(&config).expect("serializes"),
@@ -145,5 +167,23 @@ mod tests {
                 "postLogoutRedirectPath": "/"
             })
         );
+    }
+
+    #[test]
+    fn spa_config_carries_extra_authorize_params_when_set() {
+        let wire = json!({
+            "authority": "https://tenant.auth0.com/",
+            "clientId": "abc",
+            "scope": "openid",
+            "redirectPath": "/callback",
+            "postLogoutRedirectPath": "/",
+            "authorizeParams": {"audience": "https://api.example.com"}
+        });
+        let config: SpaConfig = serde_json::from_value(wire.clone()).expect("deserializes");
+        assert_eq!(
+            config.authorize_params.get("audience").map(String::as_str),
+            Some("https://api.example.com")
+        );
+        assert_eq!(serde_json::to_value(&config).expect("serializes"), wire);
     }
 }

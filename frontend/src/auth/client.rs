@@ -33,6 +33,9 @@ pub struct ClientSettings {
     pub post_logout_redirect_uri: String,
     /// Allowed clock skew for ID token times, in seconds.
     pub leeway_secs: i64,
+    /// Extra authorization request parameters (e.g. Auth0's `audience`); names in
+    /// [`shared::RESERVED_AUTHORIZE_PARAMS`] are never sent from here.
+    pub extra_authorize_params: Vec<(String, String)>,
 }
 
 /// Fresh random input for one authorization request.
@@ -159,7 +162,14 @@ impl OidcClient {
     /// The authorization request URL (RFC 6749 section 4.1.1, RFC 7636 section 4.3,
     /// OpenID Connect Core section 3.1.2.1).
     pub fn authorization_url(&self, request: &PendingRequest, challenge: &CodeChallenge) -> String {
-        let query = Serializer::new(String::new())
+        let mut query = Serializer::new(String::new());
+        // Configured extras first, and never one this request sets itself.
+        for (name, value) in &self.settings.extra_authorize_params {
+            if !shared::RESERVED_AUTHORIZE_PARAMS.contains(&name.as_str()) {
+                query.append_pair(name, value);
+            }
+        }
+        let query = query
             .append_pair("response_type", "code")
             .append_pair("client_id", &self.settings.client_id)
             .append_pair("redirect_uri", &self.settings.redirect_uri)

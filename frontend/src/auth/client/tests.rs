@@ -24,6 +24,7 @@ fn client(end_session: bool) -> OidcClient {
         redirect_uri: "http://localhost:8080/callback".into(),
         post_logout_redirect_uri: "http://localhost:8080/".into(),
         leeway_secs: 60,
+        extra_authorize_params: Vec::new(),
     };
     OidcClient::new(settings, metadata)
 }
@@ -101,6 +102,29 @@ fn authorization_url_carries_every_parameter() {
     );
     assert!(url.contains("scope=openid+profile+api1"));
     assert!(url.contains("redirect_uri=http%3A%2F%2Flocalhost%3A8080%2Fcallback"));
+}
+
+#[test]
+fn authorization_url_adds_configured_params_but_never_reserved_ones() {
+    let mut client = client(true);
+    client.settings.extra_authorize_params = vec![
+        ("audience".into(), "https://api.example.com".into()),
+        ("state".into(), "attacker-chosen".into()),
+        ("code_challenge_method".into(), "plain".into()),
+    ];
+    let request = client.new_request("/about", &randomness(), NOW);
+    let challenge = CodeVerifier::from_stored(request.code_verifier.clone()).challenge();
+    let pairs = query_pairs(&client.authorization_url(&request, &challenge));
+    assert!(pairs.contains(&("audience".into(), "https://api.example.com".into())));
+    let values = |name: &str| -> Vec<&str> {
+        pairs
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+            .collect()
+    };
+    assert_eq!(values("state"), [request.state.as_str()]);
+    assert_eq!(values("code_challenge_method"), ["S256"]);
 }
 
 #[test]
