@@ -83,29 +83,25 @@ pub async fn submit(req: HttpRequest, body: Body, state: web::Data<AppState>) ->
         .into_response();
     }
     let username = form.get("username").unwrap_or("").to_owned();
-    let Some(password) = form.get("password").map(str::to_owned) else {
-        return render(
+    // The form again, with the name kept and one generic message.
+    let refuse = |message, status| {
+        render(
             &state,
             &id,
             &csrf,
             &request,
             &username,
-            Some(FAILURE_MESSAGE),
-            StatusCode::UNAUTHORIZED,
-        );
+            Some(message),
+            status,
+        )
+    };
+    let Some(password) = form.get("password").map(str::to_owned) else {
+        return refuse(FAILURE_MESSAGE, StatusCode::UNAUTHORIZED);
     };
     let address = authorize::peer_address(&req);
     let Some(attempt) = state.throttle.begin(&username, address, now) else {
         tracing::warn!(%address, "sign-in throttled");
-        return render(
-            &state,
-            &id,
-            &csrf,
-            &request,
-            &username,
-            Some(THROTTLED_MESSAGE),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
+        return refuse(THROTTLED_MESSAGE, StatusCode::TOO_MANY_REQUESTS);
     };
     let verified = {
         let state = state.clone();
@@ -121,15 +117,7 @@ pub async fn submit(req: HttpRequest, body: Body, state: web::Data<AppState>) ->
     };
     if !verified {
         tracing::info!(%address, "sign-in failed");
-        return render(
-            &state,
-            &id,
-            &csrf,
-            &request,
-            &username,
-            Some(FAILURE_MESSAGE),
-            StatusCode::UNAUTHORIZED,
-        );
+        return refuse(FAILURE_MESSAGE, StatusCode::UNAUTHORIZED);
     }
     let now = state.clock.now();
     state.throttle.succeeded(attempt, now);
