@@ -60,6 +60,28 @@ pub struct Family {
     pub expires_at: u64,
 }
 
+/// The columns [`Family::from_row`] reads, first in a query's result.
+const FAMILY_COLUMNS: &str =
+    "f.family_id, f.client_id, f.sub, f.scope, f.auth_time, f.session_hash, f.expires_at";
+/// The family of the refresh token whose hash is `?1`.
+const FAMILY_OF_TOKEN: &str = "FROM refresh_tokens t
+    JOIN refresh_families f ON f.family_id = t.family_id WHERE t.token_hash = ?1";
+
+impl Family {
+    /// A family from the first columns of a row selected with [`FAMILY_COLUMNS`].
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            family_id: r.get(0)?,
+            client_id: r.get(1)?,
+            sub: r.get(2)?,
+            scope: r.get(3)?,
+            auth_time: r.get(4)?,
+            session_hash: r.get(5)?,
+            expires_at: r.get(6)?,
+        })
+    }
+}
+
 /// Result of presenting a refresh token.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Rotation {
@@ -219,25 +241,15 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let row = tx
-            .prepare_cached(
-                "SELECT t.expires_at, t.rotated_at, f.revoked_at, f.family_id, f.client_id,
-                        f.sub, f.scope, f.auth_time, f.session_hash, f.expires_at
-                 FROM refresh_tokens t JOIN refresh_families f ON f.family_id = t.family_id
-                 WHERE t.token_hash = ?1",
-            )?
+            .prepare_cached(&format!(
+                "SELECT {FAMILY_COLUMNS}, t.expires_at, t.rotated_at, f.revoked_at
+                     {FAMILY_OF_TOKEN}"
+            ))?
             .query_row([token_hash], |r| {
-                let expires: u64 = r.get(0)?;
-                let rotated: Option<u64> = r.get(1)?;
-                let revoked: Option<u64> = r.get(2)?;
-                let family = Family {
-                    family_id: r.get(3)?,
-                    client_id: r.get(4)?,
-                    sub: r.get(5)?,
-                    scope: r.get(6)?,
-                    auth_time: r.get(7)?,
-                    session_hash: r.get(8)?,
-                    expires_at: r.get(9)?,
-                };
+                let family = Family::from_row(r)?;
+                let expires: u64 = r.get(7)?;
+                let rotated: Option<u64> = r.get(8)?;
+                let revoked: Option<u64> = r.get(9)?;
                 Ok((expires, rotated, revoked, family))
             })
             .optional()?;
@@ -276,23 +288,8 @@ impl Store {
     pub fn family_of(&self, token_hash: &str) -> Result<Option<Family>, StoreError> {
         let family = self
             .conn()
-            .prepare_cached(
-                "SELECT f.family_id, f.client_id, f.sub, f.scope, f.auth_time, f.session_hash,
-                        f.expires_at
-                 FROM refresh_tokens t JOIN refresh_families f ON f.family_id = t.family_id
-                 WHERE t.token_hash = ?1",
-            )?
-            .query_row([token_hash], |r| {
-                Ok(Family {
-                    family_id: r.get(0)?,
-                    client_id: r.get(1)?,
-                    sub: r.get(2)?,
-                    scope: r.get(3)?,
-                    auth_time: r.get(4)?,
-                    session_hash: r.get(5)?,
-                    expires_at: r.get(6)?,
-                })
-            })
+            .prepare_cached(&format!("SELECT {FAMILY_COLUMNS} {FAMILY_OF_TOKEN}"))?
+            .query_row([token_hash], Family::from_row)
             .optional()?;
         Ok(family)
     }
