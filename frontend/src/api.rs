@@ -81,13 +81,34 @@ impl ApiClient {
 /// Whether a bearer token may go with a request to `url` from a page on `origin`.
 ///
 /// Relative URLs stay on the page's origin; absolute ones must start with exactly that origin
-/// followed by a path. Scheme-relative `//host` URLs leave the origin and never qualify.
+/// followed by a path. Scheme-relative `//host` URLs leave the origin and never qualify, and
+/// neither does a URL with control characters: the browser's URL parser drops tabs and line
+/// breaks, so `/<tab>/host` would become `//host`.
 pub fn may_send_bearer(url: &str, origin: &str) -> bool {
+    if url.chars().any(char::is_control) {
+        return false;
+    }
     if url.starts_with('/') {
         return !url.starts_with("//") && !url.starts_with("/\\");
     }
     url.strip_prefix(origin)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
+}
+
+/// Whether `url`, as the API sent it, may become a link or an image address: an `http` or
+/// `https` URL, or a path on this origin. Anything else (`javascript:`, `data:`, `//host`) is
+/// shown as text instead, so a compromised or confused API cannot run script in the page.
+pub fn is_web_address(url: &str) -> bool {
+    if url.chars().any(char::is_control) {
+        return false;
+    }
+    let has_prefix = |prefix: &str| {
+        url.get(..prefix.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+    };
+    has_prefix("https://")
+        || has_prefix("http://")
+        || (url.starts_with('/') && !url.starts_with("//") && !url.starts_with("/\\"))
 }
 
 /// Maps a response to a result: 401 is a lost session, other errors keep their error body.
@@ -194,8 +215,38 @@ mod tests {
             "//evil.example/api",
             "/\\evil.example/api",
             "http://evil.example/?http://localhost:8080/",
+            "/\t/evil.example/api",
+            "/\n/evil.example/api",
+            "/\r\\evil.example/api",
+            "http://localhost:8080\t.evil.example/api",
         ] {
             assert!(!may_send_bearer(url, ORIGIN), "{url}");
+        }
+    }
+
+    #[test]
+    fn only_web_addresses_become_links() {
+        for url in [
+            "https://example.com/",
+            "HTTP://example.com/",
+            "/icons/api.svg",
+            "/",
+        ] {
+            assert!(is_web_address(url), "{url}");
+        }
+        for url in [
+            "javascript:alert(1)",
+            " javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:image/svg+xml,<svg/>",
+            "//evil.example/",
+            "/\\evil.example/",
+            "java\tscript:alert(1)",
+            "https:\n//example.com/",
+            "icons/api.svg",
+            "",
+        ] {
+            assert!(!is_web_address(url), "{url}");
         }
     }
 

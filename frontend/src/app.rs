@@ -25,6 +25,19 @@ pub enum Route {
     NotFound,
 }
 
+/// Where to go after signing in: `return_path` if it is a safe path of this app, home
+/// otherwise. The callback and unauthorized pages are never a destination: reached with
+/// nothing to complete, or with an error text taken from the link, they would leave a user
+/// who has just signed in on a page that is stuck or says sign-in failed.
+pub fn landing_path(return_path: &str) -> &str {
+    let path = crate::auth::safe_return_path(return_path);
+    let route_path = path.split(['?', '#']).next().unwrap_or(path);
+    match Route::recognize(route_path) {
+        Some(Route::Callback | Route::Unauthorized) => "/",
+        _ => path,
+    }
+}
+
 fn switch(route: Route) -> Html {
     match route {
         Route::Home => home::page(),
@@ -92,5 +105,23 @@ mod browser_tests {
         assert_eq!(Route::recognize("/about/"), Some(Route::About));
         assert_eq!(Route::recognize("/nope"), Some(Route::NotFound));
         assert_eq!(Route::recognize("/about/x"), Some(Route::NotFound));
+    }
+
+    #[wasm_bindgen_test]
+    fn sign_in_never_lands_on_the_callback_or_unauthorized_page() {
+        for (return_path, landing) in [
+            ("/about", "/about"),
+            ("/about?tab=2#top", "/about?tab=2#top"),
+            ("/nope", "/nope"),
+            ("/callback", "/"),
+            ("/callback/", "/"),
+            ("/callback?code=x&state=y", "/"),
+            ("/unauthorized?error=fake&error_description=Fake", "/"),
+            ("/unauthorized#x", "/"),
+            ("//evil.example/", "/"),
+            ("https://evil.example/", "/"),
+        ] {
+            assert_eq!(landing_path(return_path), landing, "{return_path}");
+        }
     }
 }

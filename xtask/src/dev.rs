@@ -113,8 +113,13 @@ async fn supervise(workspace: &Workspace, tools: &Tools, ports: &Ports) -> anyho
         trunk.arg("--config").arg(path);
     }
 
+    // The provider runs in the workspace root, so a relative IDENTITY_DATA_DIR is under it.
+    let provider_data = workspace
+        .root
+        .join(std::env::var_os("IDENTITY_DATA_DIR").unwrap_or_else(|| ".data/identity".into()));
     let mut running = Vec::new();
-    let outcome = start_and_watch(&mut running, [identity, backend, trunk], ports, &data_dir).await;
+    let parts = [identity, backend, trunk];
+    let outcome = start_and_watch(&mut running, parts, ports, &provider_data).await;
     parts::stop_all(&mut running).await;
     outcome
 }
@@ -126,7 +131,7 @@ async fn start_and_watch(
     running: &mut Vec<Part>,
     [identity, backend, trunk]: [std::process::Command; 3],
     ports: &Ports,
-    data_dir: &Path,
+    provider_data: &Path,
 ) -> anyhow::Result<()> {
     let mut interrupt = signal(SignalKind::interrupt()).context("listening for Ctrl-C")?;
     let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
@@ -151,7 +156,7 @@ async fn start_and_watch(
          {data}\n\n  Ctrl-C stops everything.\n",
         spa = ports.spa,
         backend = ports.backend.port(),
-        data = data_dir.join("identity").display(),
+        data = provider_data.display(),
     );
     loop {
         tokio::select! {

@@ -62,11 +62,13 @@ pub enum AuthorizationResponse {
         state: String,
         iss: Option<String>,
     },
-    /// The provider refused or failed, e.g. `access_denied` or `login_required`.
+    /// The provider refused or failed, e.g. `access_denied` or `login_required`; `iss` as for
+    /// a code (RFC 9207 covers error responses too).
     Error {
         error: String,
         description: Option<String>,
         state: Option<String>,
+        iss: Option<String>,
     },
     /// Neither a code nor an error: not an authorization response at all.
     Missing,
@@ -103,6 +105,7 @@ impl AuthorizationResponse {
                 error,
                 description,
                 state,
+                iss,
             },
             (None, Some(code), Some(state)) => Self::Code { code, state, iss },
             _ => Self::Missing,

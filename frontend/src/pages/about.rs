@@ -4,7 +4,7 @@ use shared::{Service, Values};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::api::{ApiError, ApiResponse};
+use crate::api::{ApiError, ApiResponse, is_web_address};
 use crate::components::error_banner::error_banner;
 use crate::components::guard::Guard;
 use crate::context::{call_api, use_auth};
@@ -152,11 +152,23 @@ fn render(payload: &Payload) -> Html {
     }
 }
 
+/// One service with its icon and link; an address that is not `http(s)` or a path of this
+/// origin is left out (icon) or shown as text (link).
 fn service(service: &Service) -> Html {
+    let icon = is_web_address(&service.icon_uri).then(|| {
+        html! {
+            <img src={service.icon_uri.clone()} alt={service.name.clone()} width="32" height="32" />
+        }
+    });
+    let name = if is_web_address(&service.uri) {
+        html! { <a href={service.uri.clone()} rel="noopener noreferrer">{ &service.name }</a> }
+    } else {
+        html! { <span>{ &service.name }</span> }
+    };
     html! {
         <li class="service">
-            <img src={service.icon_uri.clone()} alt={service.name.clone()} width="32" height="32" />
-            <a href={service.uri.clone()} rel="noopener noreferrer">{ &service.name }</a>
+            { for icon }
+            { name }
         </li>
     }
 }

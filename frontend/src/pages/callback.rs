@@ -8,7 +8,7 @@ use yew::prelude::*;
 use yew_router::Routable;
 use yew_router::history::{BrowserHistory, History};
 
-use crate::app::Route;
+use crate::app::{Route, landing_path};
 use crate::auth::state::{Lookup, PendingRequests};
 use crate::auth::storage::SessionStore;
 use crate::auth::{AuthError, AuthorizationResponse, OidcClient, SignInOutcome, now_secs};
@@ -66,17 +66,28 @@ fn handle_response(client: Rc<OidcClient>, auth: AuthContext, view: UseStateHand
     let query = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
+    if !query.is_empty() {
+        // Read once; whatever happens next, `code` and `state` leave the address bar and
+        // history now, also when this page ends up showing an error.
+        replace_location(&Route::Callback.to_path());
+    }
     let signed_in = auth.session.is_some();
     match AuthorizationResponse::from_query(&query) {
         AuthorizationResponse::Error {
             error,
             description,
             state,
+            iss,
         } => match PendingRequests::new(&store).take_matching(state.as_deref(), now_secs()) {
-            // RFC 6749 section 4.1.2.1: show the provider's answer; never redirect again.
-            Lookup::Pending(request) => {
-                show_provider_error(&error, description.as_deref(), &request.return_path);
-            }
+            // RFC 6749 section 4.1.2.1: show the provider's answer; never redirect again. An
+            // error from another issuer is not that answer (RFC 9207 section 2.4), so its text
+            // is not shown.
+            Lookup::Pending(request) => match client.check_response_issuer(iss.as_deref()) {
+                Ok(()) => {
+                    show_provider_error(&error, description.as_deref(), &request.return_path);
+                }
+                Err(e) => view.set(View::Failed(describe(&e))),
+            },
             // RFC 6749 section 10.12: an error for a request this tab never made (or already
             // finished) is not the provider's answer to anything; it could be forged.
             Lookup::Completed { return_path } => unmatched(signed_in, &return_path, &view),
@@ -92,7 +103,7 @@ fn handle_response(client: Rc<OidcClient>, auth: AuthContext, view: UseStateHand
                     return_path,
                 }) => {
                     auth.dispatch(AuthAction::SignedIn(session));
-                    replace_location(&return_path);
+                    replace_location(landing_path(&return_path));
                 }
                 Ok(SignInOutcome::AlreadyCompleted { return_path }) => {
                     unmatched(signed_in, &return_path, &view);
@@ -109,7 +120,7 @@ fn handle_response(client: Rc<OidcClient>, auth: AuthContext, view: UseStateHand
 /// sees "Nothing to complete" with a sign-in button.
 fn unmatched(signed_in: bool, return_path: &str, view: &UseStateHandle<View>) {
     if signed_in {
-        replace_location(return_path);
+        replace_location(landing_path(return_path));
     } else {
         view.set(View::NoRequest);
     }
@@ -138,9 +149,10 @@ fn describe(error: &AuthError) -> String {
 }
 
 /// `history.replaceState` through the router's history, so the app renders the new route and
-/// the callback URL with its `code` and `state` is gone from history.
+/// the callback URL with its `code` and `state` is gone from history. `path` is one of the
+/// app's own paths; a return path goes through [`landing_path`] first.
 fn replace_location(path: &str) {
-    BrowserHistory::new().replace(crate::auth::safe_return_path(path));
+    BrowserHistory::new().replace(path);
 }
 
 fn no_request(actions: Html) -> Html {

@@ -5,6 +5,7 @@ use yew_router::prelude::*;
 
 use crate::auth::safe_return_path;
 use crate::components::error_banner::error_banner;
+use crate::components::provider_error::provider_error;
 use crate::context::{Provider, sign_in, use_auth};
 
 /// Query parameter names this page reads.
@@ -51,11 +52,18 @@ pub fn UnauthorizedPage() -> Html {
     let start_error = (*error)
         .clone()
         .map(|message| error_banner("Sign-in could not start", message, Html::default()));
+    // "Try again" stays disabled until the provider is ready; if it cannot be loaded, say
+    // why and offer that retry instead.
+    let unavailable = match &auth.provider {
+        Provider::Unavailable(reason) => provider_error(&auth, reason),
+        _ => Html::default(),
+    };
     html! {
         <>
             <h1>{ "Sign-in failed" }</h1>
             { error_banner("The identity provider did not sign you in", message, actions) }
             { for start_error }
+            { unavailable }
         </>
     }
 }

@@ -347,7 +347,7 @@ fn authorization_response_with_code_is_parsed() {
 #[test]
 fn authorization_error_wins_over_code() {
     let parsed = AuthorizationResponse::from_query(
-        "error=access_denied&error_description=The+user+said+no&state=s&code=c",
+        "error=access_denied&error_description=The+user+said+no&state=s&code=c&iss=http%3A%2F%2Fi",
     );
     assert_eq!(
         parsed,
@@ -355,6 +355,7 @@ fn authorization_error_wins_over_code() {
             error: "access_denied".into(),
             description: Some("The user said no".into()),
             state: Some("s".into()),
+            iss: Some("http://i".into()),
         }
     );
 }
