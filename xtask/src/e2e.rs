@@ -5,7 +5,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, ensure};
+use anyhow::{Context, bail, ensure};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use url::Url;
@@ -17,7 +17,7 @@ use crate::workspace::Workspace;
 
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 const STEP_TIMEOUT: Duration = Duration::from_secs(30);
-const TOTAL_STEPS: usize = 8;
+const TOTAL_STEPS: usize = 10;
 
 pub fn run(workspace: &Workspace, tools: &Tools) -> anyhow::Result<()> {
     let (chromium, chromedriver) = tools.browser()?;
@@ -199,21 +199,93 @@ impl Journey {
         .await
     }
 
-    /// Step 8: a fresh browser opening `/about` directly signs in and lands there.
+    /// Steps 8 to 10, in a fresh browser: a forged callback link completes nothing, opening
+    /// `/about` directly signs in and lands there, and a crafted return path cannot strand
+    /// the user on the callback page.
     async fn second_browser(&self, passed: &mut usize) -> anyhow::Result<()> {
-        let name = "a second browser opens /about directly";
         let browser = self.open_browser("second").await?;
+        let b = &browser;
         let outcome = async {
-            browser.goto(self.app.join("/about")?.as_str()).await?;
-            self.sign_in_from_login(&browser).await?;
-            self.expect_signed_in_on_about(&browser).await
+            record(
+                passed,
+                "a forged callback link completes nothing and leaves the address bar",
+                self.forged_callback(b),
+            )
+            .await?;
+            record(
+                passed,
+                "a second browser opens /about directly",
+                self.opens_about_directly(b),
+            )
+            .await?;
+            record(
+                passed,
+                "a return path to /callback lands on home after sign-in",
+                self.crafted_return_path(b),
+            )
+            .await
         }
         .await;
         if outcome.is_err() {
-            self.save_failure(&browser).await;
+            self.save_failure(b).await;
         }
         let _ = browser.close().await;
-        record(passed, name, std::future::ready(outcome)).await
+        outcome
+    }
+
+    async fn forged_callback(&self, browser: &Client) -> anyhow::Result<()> {
+        let link = self.app.join("/callback?code=forged&state=forged")?;
+        browser.goto(link.as_str()).await?;
+        eventually(|| async {
+            let heading = browser.find(Locator::Css("main h1")).await?.text().await?;
+            ensure!(
+                heading == "Nothing to complete",
+                "the callback page says {heading:?}"
+            );
+            let url = browser.current_url().await?;
+            ensure!(
+                url.path() == "/callback" && url.query().is_none(),
+                "the address is still {url}"
+            );
+            Ok(())
+        })
+        .await
+    }
+
+    async fn opens_about_directly(&self, browser: &Client) -> anyhow::Result<()> {
+        browser.goto(self.app.join("/about")?.as_str()).await?;
+        self.sign_in_from_login(browser).await?;
+        self.expect_signed_in_on_about(browser).await
+    }
+
+    async fn crafted_return_path(&self, browser: &Client) -> anyhow::Result<()> {
+        let link = "/unauthorized?error=access_denied&return_path=%2Fcallback%3Fcode%3Dx";
+        browser.goto(self.app.join(link)?.as_str()).await?;
+        let try_again = wait_for(browser, Locator::Id("try-again")).await?;
+        // Enabled once the provider's metadata has loaded.
+        eventually(|| async {
+            ensure!(try_again.is_enabled().await?, "Try again is still disabled");
+            Ok(())
+        })
+        .await?;
+        try_again.click().await?;
+        eventually(|| async {
+            let url = browser.current_url().await?;
+            if url.origin() == self.issuer.origin() {
+                // The provider may ask for the password again instead of using its session.
+                if browser.find(Locator::Id("username")).await.is_ok() {
+                    self.submit_login(browser, "alice", "password").await?;
+                }
+                bail!("still at the provider: {url}");
+            }
+            ensure!(
+                url.origin() == self.app.origin() && url.path() == "/" && url.query().is_none(),
+                "after sign-in the browser is at {url}"
+            );
+            browser.find(Locator::Id("user-name")).await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn opens_login(&self, browser: &Client) -> anyhow::Result<()> {
