@@ -195,13 +195,15 @@ pub fn sign_in(auth: &AuthContext, return_path: &str, on_error: Callback<String>
 }
 
 /// Signs out locally and at the provider.
-pub fn sign_out(auth: &AuthContext) -> Result<(), AuthError> {
+pub async fn sign_out(auth: &AuthContext) -> Result<(), AuthError> {
     let Provider::Ready(client) = &auth.provider else {
         return Err(AuthError::Navigation(
             "the identity provider is not ready".into(),
         ));
     };
-    client.sign_out(&SessionStore::open()?, auth.session.as_deref())
+    client
+        .sign_out(&SessionStore::open()?, auth.session.as_deref())
+        .await
 }
 
 /// What a sign-out button needs: its click handler, whether the browser is already leaving
@@ -223,10 +225,13 @@ pub fn use_sign_out() -> SignOutButton {
         let (busy, error) = (busy.clone(), error.clone());
         Callback::from(move |_| {
             busy.set(true);
-            if let Err(e) = sign_out(&auth) {
-                busy.set(false);
-                error.set(Some(e.to_string()));
-            }
+            let (auth, busy, error) = (auth.clone(), busy.clone(), error.clone());
+            spawn_local(async move {
+                if let Err(e) = sign_out(&auth).await {
+                    busy.set(false);
+                    error.set(Some(e.to_string()));
+                }
+            });
         })
     };
     SignOutButton {
@@ -243,7 +248,7 @@ pub async fn call_api(auth: &AuthContext, path: &str) -> Result<ApiResponse, Api
     let token = access_token(auth).await?;
     let response = ApiClient::same_origin().send(path, Some(&token)).await?;
     if response.status == 401 {
-        end_session(auth);
+        end_session(auth).await;
         return Err(ApiError::SessionExpired);
     }
     Ok(response)
@@ -322,10 +327,15 @@ fn failure_from_js(value: &JsValue) -> RefreshFailure {
     }
 }
 
-/// Forgets the session after the API refused its token.
-fn end_session(auth: &AuthContext) {
+/// Forgets the session after the API refused its token, and revokes its refresh token first,
+/// so signing in again (which a protected page may do at once) cannot cut that request short.
+async fn end_session(auth: &AuthContext) {
     if let (Provider::Ready(client), Ok(store)) = (&auth.provider, SessionStore::open()) {
+        let session = client.stored_session(&store);
         Session::remove(&store, &client.settings().client_id);
+        if let Some(session) = session {
+            client.revoke_refresh_token(&session).await;
+        }
     }
     auth.dispatch(AuthAction::Refused);
 }

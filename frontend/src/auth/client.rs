@@ -219,6 +219,19 @@ impl OidcClient {
             .finish()
     }
 
+    /// Where and what to POST to revoke `refresh_token` (RFC 7009 section 2.1; a public
+    /// client identifies itself with `client_id`), or `None` if the provider has no
+    /// revocation endpoint.
+    pub fn revocation_request(&self, refresh_token: &str) -> Option<(&str, String)> {
+        let endpoint = self.metadata.revocation_endpoint.as_deref()?;
+        let body = Serializer::new(String::new())
+            .append_pair("token", refresh_token)
+            .append_pair("token_type_hint", "refresh_token")
+            .append_pair("client_id", &self.settings.client_id)
+            .finish();
+        Some((endpoint, body))
+    }
+
     /// Where to send the browser at sign-out (OpenID Connect RP-Initiated Logout 1.0,
     /// section 2), or `None` if the provider has no end-session endpoint.
     pub fn end_session_url(&self, id_token_hint: Option<&str>) -> Option<String> {

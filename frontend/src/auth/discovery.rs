@@ -38,6 +38,9 @@ pub struct ProviderMetadata {
     /// RP-Initiated Logout 1.0 endpoint, if the provider has one.
     #[serde(default)]
     pub end_session_endpoint: Option<String>,
+    /// Token revocation endpoint (RFC 7009, listed per RFC 8414 section 2), if any.
+    #[serde(default)]
+    pub revocation_endpoint: Option<String>,
     /// PKCE methods the provider supports (RFC 8414 section 2), if it says.
     #[serde(default)]
     pub code_challenge_methods_supported: Option<Vec<String>>,
@@ -117,6 +120,7 @@ mod tests {
         "authorization_endpoint": "http://localhost:5001/authorize",
         "token_endpoint": "http://localhost:5001/token",
         "end_session_endpoint": "http://localhost:5001/end-session",
+        "revocation_endpoint": "http://localhost:5001/revoke",
         "jwks_uri": "http://localhost:5001/jwks",
         "code_challenge_methods_supported": ["S256"]
     }"#;
@@ -137,6 +141,10 @@ mod tests {
     fn matching_document_is_accepted() {
         let metadata = ProviderMetadata::from_json(DOCUMENT, "http://localhost:5001").unwrap();
         assert_eq!(metadata.token_endpoint, "http://localhost:5001/token");
+        assert_eq!(
+            metadata.revocation_endpoint.as_deref(),
+            Some("http://localhost:5001/revoke")
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The browser half of the client: redirects, `fetch` to the token endpoint, storage.
 
 use gloo_net::http::Request;
+use gloo_timers::future::TimeoutFuture;
 
 use super::{OidcClient, RefreshFailure, RequestRandomness, parse_token_response};
 use crate::auth::discovery::{DiscoveryError, ProviderMetadata};
@@ -9,6 +10,9 @@ use crate::auth::session::{Session, TokenResponse};
 use crate::auth::state::{Lookup, PendingRequests};
 use crate::auth::storage::{Store, random_bytes};
 use crate::auth::{AuthError, ClientSettings, now_secs};
+
+/// How long a revocation may take before sign-out goes on without its answer.
+pub const REVOCATION_TIMEOUT_MS: u32 = 3_000;
 
 /// How a callback ended.
 #[derive(Debug)]
@@ -132,19 +136,49 @@ impl OidcClient {
         }
     }
 
-    /// Forgets the session and sends the browser to the provider's end-session endpoint
-    /// with `id_token_hint` and `post_logout_redirect_uri`, or home if it has none.
-    pub fn sign_out<S: Store>(
+    /// Forgets the session, revokes its refresh token (see [`Self::revoke_refresh_token`]),
+    /// and sends the browser to the provider's end-session endpoint with `id_token_hint` and
+    /// `post_logout_redirect_uri`, or home if it has none.
+    pub async fn sign_out<S: Store>(
         &self,
         store: &S,
         session: Option<&Session>,
     ) -> Result<(), AuthError> {
         Session::remove(store, &self.settings.client_id);
         PendingRequests::new(store).clear();
+        if let Some(session) = session {
+            self.revoke_refresh_token(session).await;
+        }
         let target = self
             .end_session_url(session.map(Session::id_token))
             .unwrap_or_else(|| self.settings.post_logout_redirect_uri.clone());
         self.redirect(&target)
+    }
+
+    /// Asks the provider to revoke `session`'s refresh token (RFC 7009), for a session this
+    /// app has given up, so a copy of the token left anywhere is worthless. Not every
+    /// provider ends refresh tokens at sign-out, and none learns by itself that the app
+    /// dropped a session the API refused.
+    ///
+    /// Best effort: nothing happens without a refresh token or a revocation endpoint, the
+    /// answer is not needed (RFC 7009 section 2.2 answers 200 even for unknown tokens), and a
+    /// slow provider holds the caller up for at most [`REVOCATION_TIMEOUT_MS`].
+    pub async fn revoke_refresh_token(&self, session: &Session) {
+        let Some((endpoint, body)) = session
+            .refresh_token()
+            .and_then(|token| self.revocation_request(token))
+        else {
+            return;
+        };
+        let request = Request::post(endpoint)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Ok(request) = request {
+            // Failure changes nothing: the session is already gone from this browser.
+            let sent = std::pin::pin!(request.send());
+            let timeout = TimeoutFuture::new(REVOCATION_TIMEOUT_MS);
+            let _ = futures_util::future::select(sent, timeout).await;
+        }
     }
 
     fn redirect(&self, url: &str) -> Result<(), AuthError> {

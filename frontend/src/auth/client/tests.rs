@@ -8,12 +8,15 @@ use crate::auth::discovery::ProviderMetadata;
 const NOW: i64 = 1_700_000_000;
 const ISSUER: &str = "http://localhost:5001";
 
-fn client(end_session: bool) -> OidcClient {
+/// A client for a provider with, or without, the optional end-session and revocation
+/// endpoints.
+fn client(optional_endpoints: bool) -> OidcClient {
     let metadata = ProviderMetadata {
         issuer: ISSUER.into(),
         authorization_endpoint: format!("{ISSUER}/authorize"),
         token_endpoint: format!("{ISSUER}/token"),
-        end_session_endpoint: end_session.then(|| format!("{ISSUER}/end-session")),
+        end_session_endpoint: optional_endpoints.then(|| format!("{ISSUER}/end-session")),
+        revocation_endpoint: optional_endpoints.then(|| format!("{ISSUER}/revoke")),
         code_challenge_methods_supported: Some(vec!["S256".into()]),
         authorization_response_iss_parameter_supported: true,
     };
@@ -181,6 +184,18 @@ fn refresh_body_uses_refresh_token_grant() {
         body,
         "grant_type=refresh_token&refresh_token=rt&client_id=spa"
     );
+}
+
+#[test]
+fn revocation_names_the_refresh_token_and_the_client() {
+    let with_endpoint = client(true);
+    let (endpoint, body) = with_endpoint.revocation_request("r t").unwrap();
+    assert_eq!(endpoint, format!("{ISSUER}/revoke"));
+    assert_eq!(
+        body,
+        "token=r+t&token_type_hint=refresh_token&client_id=spa"
+    );
+    assert_eq!(client(false).revocation_request("rt"), None);
 }
 
 #[test]
