@@ -2,7 +2,6 @@
 
 use std::rc::Rc;
 
-use form_urlencoded::Serializer;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 use yew_router::Routable;
@@ -16,7 +15,7 @@ use crate::components::error_banner::error_banner;
 use crate::components::provider_error::provider_error;
 use crate::components::status::status;
 use crate::context::{AuthAction, AuthContext, Provider, sign_in, use_auth};
-use crate::pages::unauthorized::{DESCRIPTION_PARAM, ERROR_PARAM, RETURN_PARAM};
+use crate::pages::unauthorized::Refusal;
 
 #[derive(Debug, Clone, PartialEq)]
 enum View {
@@ -84,7 +83,12 @@ fn handle_response(client: Rc<OidcClient>, auth: AuthContext, view: UseStateHand
             // is not shown.
             Lookup::Pending(request) => match client.check_response_issuer(iss.as_deref()) {
                 Ok(()) => {
-                    show_provider_error(&error, description.as_deref(), &request.return_path);
+                    let refusal = Refusal {
+                        error,
+                        description,
+                        return_path: request.return_path,
+                    };
+                    show_provider_error(&store, refusal, &view);
                 }
                 Err(e) => view.set(View::Failed(describe(&e))),
             },
@@ -102,6 +106,7 @@ fn handle_response(client: Rc<OidcClient>, auth: AuthContext, view: UseStateHand
                     session,
                     return_path,
                 }) => {
+                    Refusal::clear(&store);
                     auth.dispatch(AuthAction::SignedIn(session));
                     replace_location(landing_path(&return_path));
                 }
@@ -126,19 +131,13 @@ fn unmatched(signed_in: bool, return_path: &str, view: &UseStateHandle<View>) {
     }
 }
 
-/// Shows the provider's error for this tab's request on the unauthorized page.
-fn show_provider_error(error: &str, description: Option<&str>, return_path: &str) {
-    let mut target = Serializer::new(String::new());
-    target.append_pair(ERROR_PARAM, error);
-    if let Some(description) = description {
-        target.append_pair(DESCRIPTION_PARAM, description);
+/// Shows the provider's error for this tab's request on the unauthorized page, or here if
+/// it cannot be kept for that page.
+fn show_provider_error(store: &SessionStore, refusal: Refusal, view: &UseStateHandle<View>) {
+    match refusal.save(store) {
+        Ok(()) => replace_location(&Route::Unauthorized.to_path()),
+        Err(_) => view.set(View::Failed(refusal.description.unwrap_or(refusal.error))),
     }
-    target.append_pair(RETURN_PARAM, return_path);
-    replace_location(&format!(
-        "{}?{}",
-        Route::Unauthorized.to_path(),
-        target.finish()
-    ));
 }
 
 fn describe(error: &AuthError) -> String {

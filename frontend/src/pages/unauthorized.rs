@@ -1,36 +1,70 @@
 //! `/unauthorized`: the provider refused or failed the sign-in.
 
+use serde::{Deserialize, Serialize};
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::auth::safe_return_path;
+use crate::auth::json;
+use crate::auth::storage::{PlatformError, SessionStore, Store};
 use crate::components::error_banner::error_banner;
 use crate::components::provider_error::provider_error;
 use crate::context::{Provider, sign_in, use_auth};
 
-/// Query parameter names this page reads.
-pub const ERROR_PARAM: &str = "error";
-pub const DESCRIPTION_PARAM: &str = "error_description";
-pub const RETURN_PARAM: &str = "return_path";
+/// Where the refusal this page shows is kept. It travels in this tab's `sessionStorage`, not
+/// in the address, so a link cannot make the app's own origin display words of someone
+/// else's choosing, and a reload still shows it.
+const REFUSAL_KEY: &str = "app.sign_in_refusal";
+
+/// The provider's error answer to a sign-in of this tab (RFC 6749 section 4.1.2.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub error: String,
+    pub description: Option<String>,
+    /// The page the sign-in was for; "Try again" returns there.
+    pub return_path: String,
+}
+
+impl Refusal {
+    /// Keeps the refusal for the unauthorized page.
+    pub fn save<S: Store>(&self, store: &S) -> Result<(), PlatformError> {
+        let text = json::to_string(self).map_err(PlatformError::StorageUnavailable)?;
+        store.set(REFUSAL_KEY, &text)
+    }
+
+    /// Forgets it, once a sign-in has succeeded.
+    pub fn clear<S: Store>(store: &S) {
+        store.remove(REFUSAL_KEY);
+    }
+
+    fn load<S: Store>(store: &S) -> Option<Self> {
+        json::from_str(&store.get(REFUSAL_KEY)?).ok()
+    }
+}
 
 /// Shows the provider's error code and description (as text), and a way to try again. It
 /// never starts a redirect by itself.
 #[function_component]
 pub fn UnauthorizedPage() -> Html {
     let auth = use_auth();
-    let location = use_location();
     let error = use_state(|| None::<String>);
-    let (code, description, return_path) = location
-        .map(|l| read_query(l.query_str()))
-        .unwrap_or_default();
-    let message = match (&code, &description) {
-        (Some(code), Some(description)) => format!("{description} ({code})"),
-        (Some(code), None) => code.clone(),
-        _ => "You are not allowed to see that page.".into(),
+    let refusal = use_memo((), |_| {
+        SessionStore::open()
+            .ok()
+            .and_then(|store| Refusal::load(&store))
+    });
+    let (message, return_path) = match &*refusal {
+        Some(Refusal {
+            error,
+            description: Some(description),
+            return_path,
+        }) => (format!("{description} ({error})"), return_path.as_str()),
+        Some(Refusal {
+            error, return_path, ..
+        }) => (error.clone(), return_path.as_str()),
+        None => ("You are not allowed to see that page.".to_owned(), "/"),
     };
     let try_again = {
         let (auth, error) = (auth.clone(), error.clone());
-        let return_path = safe_return_path(return_path.as_deref().unwrap_or("/")).to_owned();
+        let return_path = return_path.to_owned();
         Callback::from(move |_| {
             let error = error.clone();
             sign_in(
@@ -61,23 +95,32 @@ pub fn UnauthorizedPage() -> Html {
     html! {
         <>
             <h1>{ "Sign-in failed" }</h1>
-            { error_banner("The identity provider did not sign you in", message, actions) }
+            <div id="refusal">
+                { error_banner("The identity provider did not sign you in", message, actions) }
+            </div>
             { for start_error }
             { unavailable }
         </>
     }
 }
 
-fn read_query(query: &str) -> (Option<String>, Option<String>, Option<String>) {
-    let mut found = (None, None, None);
-    for (name, value) in form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
-        let value = Some(value.into_owned());
-        match name.as_ref() {
-            ERROR_PARAM => found.0 = value,
-            DESCRIPTION_PARAM => found.1 = value,
-            RETURN_PARAM => found.2 = value,
-            _ => {}
-        }
+#[cfg(test)]
+mod browser_tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    #[wasm_bindgen_test]
+    fn refusal_is_kept_in_session_storage_until_cleared() {
+        let store = SessionStore::open().unwrap();
+        let refusal = Refusal {
+            error: "access_denied".into(),
+            description: Some("The user said no".into()),
+            return_path: "/about".into(),
+        };
+        refusal.save(&store).unwrap();
+        assert_eq!(Refusal::load(&store), Some(refusal));
+        Refusal::clear(&store);
+        assert_eq!(Refusal::load(&store), None);
     }
-    found
 }
