@@ -51,7 +51,10 @@ fn switch(route: Route) -> Html {
 /// The root component.
 #[function_component]
 pub fn App() -> Html {
-    use_effect_with((), |_| reload_when_restored_from_cache());
+    use_effect_with((), |_| {
+        remove_boot_message();
+        reload_when_restored_from_cache();
+    });
     html! {
         <BrowserRouter>
             <AuthProvider>
@@ -62,6 +65,17 @@ pub fn App() -> Html {
                 </main>
             </AuthProvider>
         </BrowserRouter>
+    }
+}
+
+/// index.html shows a message until the app has rendered, so a page whose wasm fails to load
+/// or start is never blank; once this component is on screen it is no longer needed.
+fn remove_boot_message() {
+    if let Some(message) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.get_element_by_id("boot"))
+    {
+        message.remove();
     }
 }
 

@@ -59,11 +59,24 @@ pub struct AuthState {
     pub attempts: u32,
     /// The token refresh under way, if any.
     pub refresh: InFlight,
+    /// The end of a session the API refused, under way: its refresh token is being revoked.
+    pub ending: InFlight,
 }
 
-/// A refresh shared by every API call that needs it; the same slot survives state updates.
+/// Work shared by every caller that needs it, such as one refresh for all API calls; the same
+/// slot survives state updates.
 #[derive(Debug, Clone, Default)]
 pub struct InFlight(Rc<RefCell<Option<Promise>>>);
+
+impl InFlight {
+    /// Waits for the work under way, if any, whatever its outcome.
+    async fn settled(&self) {
+        let pending = self.0.borrow().clone();
+        if let Some(promise) = pending {
+            let _ = JsFuture::from(promise).await;
+        }
+    }
+}
 
 impl PartialEq for InFlight {
     fn eq(&self, other: &Self) -> bool {
@@ -80,6 +93,7 @@ impl Default for AuthState {
             refused: false,
             attempts: 1,
             refresh: InFlight::default(),
+            ending: InFlight::default(),
         }
     }
 }
@@ -201,9 +215,9 @@ pub async fn sign_out(auth: &AuthContext) -> Result<(), AuthError> {
             "the identity provider is not ready".into(),
         ));
     };
-    client
-        .sign_out(&SessionStore::open()?, auth.session.as_deref())
-        .await
+    // A refresh under way would store a renewed session after this one is gone.
+    auth.refresh.settled().await;
+    client.sign_out(&SessionStore::open()?).await
 }
 
 /// What a sign-out button needs: its click handler, whether the browser is already leaving
@@ -327,17 +341,35 @@ fn failure_from_js(value: &JsValue) -> RefreshFailure {
     }
 }
 
-/// Forgets the session after the API refused its token, and revokes its refresh token first,
-/// so signing in again (which a protected page may do at once) cannot cut that request short.
+/// Forgets the session after the API refused its token. Its refresh token is revoked before
+/// the app learns that the session is over, so signing in again (which a protected page may
+/// do at once) cannot cut that request short; refusals at the same time share one revocation.
 async fn end_session(auth: &AuthContext) {
-    if let (Provider::Ready(client), Ok(store)) = (&auth.provider, SessionStore::open()) {
-        let session = client.stored_session(&store);
-        Session::remove(&store, &client.settings().client_id);
-        if let Some(session) = session {
-            client.revoke_refresh_token(&session).await;
-        }
+    if let Provider::Ready(client) = &auth.provider {
+        let promise = auth
+            .ending
+            .0
+            .borrow_mut()
+            .get_or_insert_with(|| start_ending(client.clone(), auth.clone()))
+            .clone();
+        let _ = JsFuture::from(promise).await;
     }
     auth.dispatch(AuthAction::Refused);
+}
+
+/// Removes the stored session and revokes its refresh token, resolving when both are done.
+fn start_ending(client: Rc<OidcClient>, auth: AuthContext) -> Promise {
+    future_to_promise(async move {
+        if let Ok(store) = SessionStore::open() {
+            let session = client.stored_session(&store);
+            Session::remove(&store, &client.settings().client_id);
+            if let Some(session) = session {
+                client.revoke_refresh_token(&session).await;
+            }
+        }
+        auth.ending.0.borrow_mut().take();
+        Ok(JsValue::UNDEFINED)
+    })
 }
 
 async fn load_client() -> Result<OidcClient, String> {

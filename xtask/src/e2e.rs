@@ -17,7 +17,9 @@ use crate::workspace::Workspace;
 
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 const STEP_TIMEOUT: Duration = Duration::from_secs(30);
-const TOTAL_STEPS: usize = 10;
+const TOTAL_STEPS: usize = 11;
+/// Where the SPA keeps the session of its client `spa` in `sessionStorage`.
+const SESSION_KEY: &str = "oidc.session.spa";
 
 pub fn run(workspace: &Workspace, tools: &Tools) -> anyhow::Result<()> {
     let (chromium, chromedriver) = tools.browser()?;
@@ -193,13 +195,19 @@ impl Journey {
         .await?;
         record(
             passed,
+            "a token the API refuses ends the session and revokes its refresh token",
+            self.refused_token(b),
+        )
+        .await?;
+        record(
+            passed,
             "sign-out; /about asks to sign in again",
             self.signs_out(b),
         )
         .await
     }
 
-    /// Steps 8 to 10, in a fresh browser: a forged callback link completes nothing, opening
+    /// Steps 9 to 11, in a fresh browser: a forged callback link completes nothing, opening
     /// `/about` directly signs in and lands there, and a crafted `/unauthorized` link shows
     /// none of its text.
     async fn second_browser(&self, passed: &mut usize) -> anyhow::Result<()> {
@@ -262,7 +270,7 @@ impl Journey {
         let link = "/unauthorized?error=access_denied&error_description=Call+0800+FAKE\
                     &return_path=%2Fcallback";
         browser.goto(self.app.join(link)?.as_str()).await?;
-        let shown = wait_for(browser, Locator::Id("refusal"))
+        let shown = wait_for(browser, Locator::Id("provider-error"))
             .await?
             .text()
             .await?;
@@ -376,6 +384,62 @@ impl Journey {
     async fn reload_keeps(&self, browser: &Client) -> anyhow::Result<()> {
         browser.refresh().await?;
         self.expect_signed_in_on_about(browser).await
+    }
+
+    /// Spoils the stored access token, so the API answers 401: the SPA must revoke the
+    /// session's refresh token, sign in again by itself (the provider still knows alice) and
+    /// come back to `/about`.
+    async fn refused_token(&self, browser: &Client) -> anyhow::Result<()> {
+        let spoil = "const key = arguments[0]; \
+                     const session = JSON.parse(sessionStorage.getItem(key)); \
+                     session.access_token = 'spoiled'; \
+                     sessionStorage.setItem(key, JSON.stringify(session)); \
+                     return session.refresh_token;";
+        let refresh_token = browser
+            .execute(spoil, vec![json!(SESSION_KEY)])
+            .await?
+            .as_str()
+            .map(str::to_owned)
+            .context("the stored session has no refresh token")?;
+        wait_for(browser, Locator::Id("call-secure-api"))
+            .await?
+            .click()
+            .await?;
+        eventually(|| async {
+            let token: serde_json::Value = browser
+                .execute(
+                    "return JSON.parse(sessionStorage.getItem(arguments[0]) || 'null')",
+                    vec![json!(SESSION_KEY)],
+                )
+                .await?;
+            let current = token["access_token"].as_str().unwrap_or("spoiled");
+            ensure!(current != "spoiled", "the SPA has not signed in again yet");
+            Ok(())
+        })
+        .await?;
+        self.expect_signed_in_on_about(browser).await?;
+
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "refresh_token")
+            .append_pair("client_id", "spa")
+            .append_pair("refresh_token", &refresh_token)
+            .finish();
+        let response = reqwest::Client::new()
+            .post(self.issuer.join("/token")?)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .context("calling the provider's token endpoint")?;
+        let status = response.status();
+        // Only the error code is reported: a success would carry live tokens.
+        let answer: serde_json::Value = response.json().await.unwrap_or_default();
+        let error = answer["error"].as_str().unwrap_or("none");
+        ensure!(
+            status == 400 && error == "invalid_grant",
+            "the old refresh token was not refused: HTTP {status}, error {error}"
+        );
+        Ok(())
     }
 
     async fn signs_out(&self, browser: &Client) -> anyhow::Result<()> {

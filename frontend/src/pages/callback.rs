@@ -15,7 +15,7 @@ use crate::components::error_banner::error_banner;
 use crate::components::provider_error::provider_error;
 use crate::components::status::status;
 use crate::context::{AuthAction, AuthContext, Provider, sign_in, use_auth};
-use crate::pages::unauthorized::Refusal;
+use crate::pages::unauthorized::AuthorizationError;
 
 #[derive(Debug, Clone, PartialEq)]
 enum View {
@@ -56,12 +56,6 @@ pub fn CallbackPage() -> Html {
 }
 
 fn handle_response(client: Rc<OidcClient>, auth: AuthContext, view: UseStateHandle<View>) {
-    let Ok(store) = SessionStore::open() else {
-        view.set(View::Failed(
-            "this browser does not allow session storage".into(),
-        ));
-        return;
-    };
     let query = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
@@ -70,6 +64,12 @@ fn handle_response(client: Rc<OidcClient>, auth: AuthContext, view: UseStateHand
         // history now, also when this page ends up showing an error.
         replace_location(&Route::Callback.to_path());
     }
+    let Ok(store) = SessionStore::open() else {
+        view.set(View::Failed(
+            "this browser does not allow session storage".into(),
+        ));
+        return;
+    };
     let signed_in = auth.session.is_some();
     match AuthorizationResponse::from_query(&query) {
         AuthorizationResponse::Error {
@@ -83,12 +83,12 @@ fn handle_response(client: Rc<OidcClient>, auth: AuthContext, view: UseStateHand
             // is not shown.
             Lookup::Pending(request) => match client.check_response_issuer(iss.as_deref()) {
                 Ok(()) => {
-                    let refusal = Refusal {
+                    let answer = AuthorizationError {
                         error,
                         description,
                         return_path: request.return_path,
                     };
-                    show_provider_error(&store, refusal, &view);
+                    show_provider_error(&store, answer, &view);
                 }
                 Err(e) => view.set(View::Failed(describe(&e))),
             },
@@ -106,7 +106,7 @@ fn handle_response(client: Rc<OidcClient>, auth: AuthContext, view: UseStateHand
                     session,
                     return_path,
                 }) => {
-                    Refusal::clear(&store);
+                    AuthorizationError::clear(&store);
                     auth.dispatch(AuthAction::SignedIn(session));
                     replace_location(landing_path(&return_path));
                 }
@@ -133,10 +133,14 @@ fn unmatched(signed_in: bool, return_path: &str, view: &UseStateHandle<View>) {
 
 /// Shows the provider's error for this tab's request on the unauthorized page, or here if
 /// it cannot be kept for that page.
-fn show_provider_error(store: &SessionStore, refusal: Refusal, view: &UseStateHandle<View>) {
-    match refusal.save(store) {
+fn show_provider_error(
+    store: &SessionStore,
+    answer: AuthorizationError,
+    view: &UseStateHandle<View>,
+) {
+    match answer.save(store) {
         Ok(()) => replace_location(&Route::Unauthorized.to_path()),
-        Err(_) => view.set(View::Failed(refusal.description.unwrap_or(refusal.error))),
+        Err(_) => view.set(View::Failed(answer.description.unwrap_or(answer.error))),
     }
 }
 

@@ -9,34 +9,34 @@ use crate::components::error_banner::error_banner;
 use crate::components::provider_error::provider_error;
 use crate::context::{Provider, sign_in, use_auth};
 
-/// Where the refusal this page shows is kept. It travels in this tab's `sessionStorage`, not
+/// Where the error this page shows is kept. It travels in this tab's `sessionStorage`, not
 /// in the address, so a link cannot make the app's own origin display words of someone
 /// else's choosing, and a reload still shows it.
-const REFUSAL_KEY: &str = "app.sign_in_refusal";
+const ERROR_KEY: &str = "app.authorization_error";
 
 /// The provider's error answer to a sign-in of this tab (RFC 6749 section 4.1.2.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Refusal {
+pub struct AuthorizationError {
     pub error: String,
     pub description: Option<String>,
     /// The page the sign-in was for; "Try again" returns there.
     pub return_path: String,
 }
 
-impl Refusal {
-    /// Keeps the refusal for the unauthorized page.
+impl AuthorizationError {
+    /// Keeps the error for the unauthorized page.
     pub fn save<S: Store>(&self, store: &S) -> Result<(), PlatformError> {
         let text = json::to_string(self).map_err(PlatformError::StorageUnavailable)?;
-        store.set(REFUSAL_KEY, &text)
+        store.set(ERROR_KEY, &text)
     }
 
     /// Forgets it, once a sign-in has succeeded.
     pub fn clear<S: Store>(store: &S) {
-        store.remove(REFUSAL_KEY);
+        store.remove(ERROR_KEY);
     }
 
     fn load<S: Store>(store: &S) -> Option<Self> {
-        json::from_str(&store.get(REFUSAL_KEY)?).ok()
+        json::from_str(&store.get(ERROR_KEY)?).ok()
     }
 }
 
@@ -46,18 +46,18 @@ impl Refusal {
 pub fn UnauthorizedPage() -> Html {
     let auth = use_auth();
     let error = use_state(|| None::<String>);
-    let refusal = use_memo((), |_| {
+    let answer = use_memo((), |_| {
         SessionStore::open()
             .ok()
-            .and_then(|store| Refusal::load(&store))
+            .and_then(|store| AuthorizationError::load(&store))
     });
-    let (message, return_path) = match &*refusal {
-        Some(Refusal {
+    let (message, return_path) = match &*answer {
+        Some(AuthorizationError {
             error,
             description: Some(description),
             return_path,
         }) => (format!("{description} ({error})"), return_path.as_str()),
-        Some(Refusal {
+        Some(AuthorizationError {
             error, return_path, ..
         }) => (error.clone(), return_path.as_str()),
         None => ("You are not allowed to see that page.".to_owned(), "/"),
@@ -95,7 +95,7 @@ pub fn UnauthorizedPage() -> Html {
     html! {
         <>
             <h1>{ "Sign-in failed" }</h1>
-            <div id="refusal">
+            <div id="provider-error">
                 { error_banner("The identity provider did not sign you in", message, actions) }
             </div>
             { for start_error }
@@ -111,16 +111,16 @@ mod browser_tests {
     use super::*;
 
     #[wasm_bindgen_test]
-    fn refusal_is_kept_in_session_storage_until_cleared() {
+    fn error_is_kept_in_session_storage_until_cleared() {
         let store = SessionStore::open().unwrap();
-        let refusal = Refusal {
+        let answer = AuthorizationError {
             error: "access_denied".into(),
             description: Some("The user said no".into()),
             return_path: "/about".into(),
         };
-        refusal.save(&store).unwrap();
-        assert_eq!(Refusal::load(&store), Some(refusal));
-        Refusal::clear(&store);
-        assert_eq!(Refusal::load(&store), None);
+        answer.save(&store).unwrap();
+        assert_eq!(AuthorizationError::load(&store), Some(answer));
+        AuthorizationError::clear(&store);
+        assert_eq!(AuthorizationError::load(&store), None);
     }
 }

@@ -136,21 +136,22 @@ impl OidcClient {
         }
     }
 
-    /// Forgets the session, revokes its refresh token (see [`Self::revoke_refresh_token`]),
-    /// and sends the browser to the provider's end-session endpoint with `id_token_hint` and
-    /// `post_logout_redirect_uri`, or home if it has none.
-    pub async fn sign_out<S: Store>(
-        &self,
-        store: &S,
-        session: Option<&Session>,
-    ) -> Result<(), AuthError> {
+    /// Forgets the stored session, revokes its refresh token (see
+    /// [`Self::revoke_refresh_token`]), and sends the browser to the provider's end-session
+    /// endpoint with `id_token_hint` and `post_logout_redirect_uri`, or home if it has none.
+    ///
+    /// The stored session, not a copy held elsewhere, is the one revoked: after a refresh it
+    /// holds the only refresh token still valid. A caller that may have a refresh under way
+    /// lets it finish first, or it would store a renewed session after this one is gone.
+    pub async fn sign_out<S: Store>(&self, store: &S) -> Result<(), AuthError> {
+        let session = self.stored_session(store);
         Session::remove(store, &self.settings.client_id);
         PendingRequests::new(store).clear();
-        if let Some(session) = session {
+        if let Some(session) = &session {
             self.revoke_refresh_token(session).await;
         }
         let target = self
-            .end_session_url(session.map(Session::id_token))
+            .end_session_url(session.as_ref().map(Session::id_token))
             .unwrap_or_else(|| self.settings.post_logout_redirect_uri.clone());
         self.redirect(&target)
     }
