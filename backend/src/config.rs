@@ -261,15 +261,7 @@ impl Config {
         T: Into<std::ffi::OsString> + Clone,
     {
         use clap::{CommandFactory, FromArgMatches};
-        let mut command = Self::command();
-        let ids: Vec<_> = command
-            .get_arguments()
-            .map(|a| a.get_id().clone())
-            .collect();
-        for id in ids {
-            command = command.mut_arg(id, |a| a.env(None::<&str>));
-        }
-        let matches = command.try_get_matches_from(args)?;
+        let matches = shared::cli::without_env(Self::command()).try_get_matches_from(args)?;
         Self::from_arg_matches(&matches)
     }
 }

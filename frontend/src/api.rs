@@ -7,7 +7,7 @@
 
 use shared::ErrorBody;
 
-use crate::auth::{RefreshFailure, Session, json};
+use crate::auth::{RefreshFailure, Session, is_same_origin_path, json};
 
 /// Why an API call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,16 +80,14 @@ impl ApiClient {
 
 /// Whether a bearer token may go with a request to `url` from a page on `origin`.
 ///
-/// Relative URLs stay on the page's origin; absolute ones must start with exactly that origin
-/// followed by a path. Scheme-relative `//host` URLs leave the origin and never qualify, and
-/// neither does a URL with control characters: the browser's URL parser drops tabs and line
-/// breaks, so `/<tab>/host` would become `//host`.
+/// Paths qualify if they stay on the page's origin ([`is_same_origin_path`]); absolute URLs
+/// must start with exactly that origin followed by a path, and carry no control characters.
 pub fn may_send_bearer(url: &str, origin: &str) -> bool {
+    if url.starts_with('/') {
+        return is_same_origin_path(url);
+    }
     if url.chars().any(char::is_control) {
         return false;
-    }
-    if url.starts_with('/') {
-        return !url.starts_with("//") && !url.starts_with("/\\");
     }
     url.strip_prefix(origin)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
@@ -106,9 +104,7 @@ pub fn is_web_address(url: &str) -> bool {
         url.get(..prefix.len())
             .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
     };
-    has_prefix("https://")
-        || has_prefix("http://")
-        || (url.starts_with('/') && !url.starts_with("//") && !url.starts_with("/\\"))
+    has_prefix("https://") || has_prefix("http://") || is_same_origin_path(url)
 }
 
 /// Maps a response to a result: 401 is a lost session, other errors keep their error body.

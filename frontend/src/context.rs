@@ -69,6 +69,16 @@ pub struct AuthState {
 pub struct InFlight(Rc<RefCell<Option<Promise>>>);
 
 impl InFlight {
+    /// The work under way, or the one `start` begins if there is none.
+    fn join_or_start(&self, start: impl FnOnce() -> Promise) -> Promise {
+        self.0.borrow_mut().get_or_insert_with(start).clone()
+    }
+
+    /// Frees the slot once the work is done, so the next caller starts afresh.
+    fn finish(&self) {
+        self.0.borrow_mut().take();
+    }
+
     /// Waits for the work under way, if any, whatever its outcome.
     async fn settled(&self) {
         let pending = self.0.borrow().clone();
@@ -285,10 +295,7 @@ async fn access_token(auth: &AuthContext) -> Result<String, ApiError> {
     // 4.14.2).
     let promise = auth
         .refresh
-        .0
-        .borrow_mut()
-        .get_or_insert_with(|| start_refresh(client.clone(), auth.clone(), session.clone()))
-        .clone();
+        .join_or_start(|| start_refresh(client.clone(), auth.clone(), session.clone()));
     match JsFuture::from(promise).await {
         Ok(token) => token.as_string().ok_or(ApiError::SessionExpired),
         Err(failure) => {
@@ -305,7 +312,7 @@ fn start_refresh(client: Rc<OidcClient>, auth: AuthContext, session: Session) ->
             Ok(store) => client.refresh(&store, &session).await,
             Err(e) => Err(e.into()),
         };
-        auth.refresh.0.borrow_mut().take();
+        auth.refresh.finish();
         match renewed {
             Ok(renewed) => {
                 let token = JsValue::from_str(renewed.access_token());
@@ -348,10 +355,7 @@ async fn end_session(auth: &AuthContext) {
     if let Provider::Ready(client) = &auth.provider {
         let promise = auth
             .ending
-            .0
-            .borrow_mut()
-            .get_or_insert_with(|| start_ending(client.clone(), auth.clone()))
-            .clone();
+            .join_or_start(|| start_ending(client.clone(), auth.clone()));
         let _ = JsFuture::from(promise).await;
     }
     auth.dispatch(AuthAction::Refused);
@@ -367,7 +371,7 @@ fn start_ending(client: Rc<OidcClient>, auth: AuthContext) -> Promise {
                 client.revoke_refresh_token(&session).await;
             }
         }
-        auth.ending.0.borrow_mut().take();
+        auth.ending.finish();
         Ok(JsValue::UNDEFINED)
     })
 }

@@ -4,6 +4,19 @@
 
 use std::ffi::{OsStr, OsString};
 
+/// `command` with every argument's environment variable removed, so parsing reads only the
+/// arguments it is given: for tests and defaults that must not depend on the caller's shell.
+pub fn without_env(mut command: clap::Command) -> clap::Command {
+    let ids: Vec<_> = command
+        .get_arguments()
+        .map(|a| a.get_id().clone())
+        .collect();
+    for id in ids {
+        command = command.mut_arg(id, |a| a.env(None::<&str>));
+    }
+    command
+}
+
 /// The first line of a clap parse error, without clap's `error: ` prefix.
 ///
 /// clap names only the flag even when the bad value came from the flag's environment

@@ -371,14 +371,20 @@ impl RefreshFailure {
     }
 }
 
-/// Keeps the browser on this origin after sign-in: only absolute paths are allowed, never a
-/// scheme-relative `//host` or backslash trick that would be an open redirect.
+/// Keeps the browser on this origin after sign-in: only paths on this origin are allowed
+/// (see [`is_same_origin_path`]), home otherwise.
 pub fn safe_return_path(path: &str) -> &str {
-    let bytes = path.as_bytes();
-    match bytes {
-        [b'/', b'/' | b'\\', ..] => "/",
-        [b'/', ..] if !path.chars().any(char::is_control) => path,
-        _ => "/",
+    if is_same_origin_path(path) { path } else { "/" }
+}
+
+/// Whether `path` is an absolute path that the browser resolves on the page's own origin:
+/// never a scheme-relative `//host`, a backslash trick (`/\host`), or anything with control
+/// characters, which the browser's URL parser drops (so `/<tab>/host` would become `//host`).
+pub fn is_same_origin_path(path: &str) -> bool {
+    match path.as_bytes() {
+        [b'/', b'/' | b'\\', ..] => false,
+        [b'/', ..] => !path.chars().any(char::is_control),
+        _ => false,
     }
 }
 

@@ -18,7 +18,8 @@ pub mod storage;
 #[cfg(target_arch = "wasm32")]
 pub use client::browser::SignInOutcome;
 pub use client::{
-    AuthorizationResponse, ClientSettings, OidcClient, RefreshFailure, safe_return_path,
+    AuthorizationResponse, ClientSettings, OidcClient, RefreshFailure, is_same_origin_path,
+    safe_return_path,
 };
 pub use discovery::DiscoveryError;
 pub use id_token::IdTokenError;

@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::json;
 use super::storage::{PlatformError, Store};
 
 /// Key prefix of the stored session; the client id follows.
@@ -106,13 +105,12 @@ impl Session {
 
     /// The session stored for `client_id`, if any and readable.
     pub fn load<S: Store>(store: &S, client_id: &str) -> Option<Self> {
-        json::from_str(&store.get(&key(client_id))?).ok()
+        store.get_json(&key(client_id))
     }
 
     /// Stores the session for `client_id`.
     pub fn save<S: Store>(&self, store: &S, client_id: &str) -> Result<(), PlatformError> {
-        let json = json::to_string(self).map_err(PlatformError::StorageUnavailable)?;
-        store.set(&key(client_id), &json)
+        store.set_json(&key(client_id), self)
     }
 
     /// Forgets the stored session for `client_id`.

@@ -8,7 +8,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::json;
 use super::storage::{PlatformError, Store};
 
 /// Key prefix of the entries.
@@ -87,9 +86,8 @@ impl<'s, S: Store> PendingRequests<'s, S> {
     /// Saves a new request, first dropping entries older than [`REQUEST_LIFETIME_SECS`].
     pub fn save(&self, request: &PendingRequest) -> Result<(), PlatformError> {
         self.prune(request.created_at);
-        let json = json::to_string(&Entry::Pending(request.clone()))
-            .map_err(PlatformError::StorageUnavailable)?;
-        self.store.set(&key(&request.state), &json)
+        self.store
+            .set_json(&key(&request.state), &Entry::Pending(request.clone()))
     }
 
     /// Takes the request for `state` out of the store.
@@ -123,10 +121,8 @@ impl<'s, S: Store> PendingRequests<'s, S> {
             return_path: return_path.into(),
             completed_at: now,
         };
-        if let Ok(json) = json::to_string(&entry) {
-            // Losing the marker only makes a later reload of the callback less helpful.
-            let _ = self.store.set(&key(state), &json);
-        }
+        // Losing the marker only makes a later reload of the callback less helpful.
+        let _ = self.store.set_json(&key(state), &entry);
     }
 
     /// Whether a request for `return_path` left within the lifetime and never came back,
@@ -154,7 +150,7 @@ impl<'s, S: Store> PendingRequests<'s, S> {
     }
 
     fn entry(&self, key: &str) -> Option<Entry> {
-        json::from_str(&self.store.get(key)?).ok()
+        self.store.get_json(key)
     }
 
     fn entries(&self) -> impl Iterator<Item = (String, Entry)> + '_ {

@@ -8,6 +8,11 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::json;
+
 /// Errors from the browser facilities the client relies on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -30,6 +35,23 @@ pub trait Store {
     fn remove(&self, key: &str);
     /// All keys currently stored.
     fn keys(&self) -> Vec<String>;
+
+    /// The JSON value under `key` decoded as `T`, if present and readable.
+    fn get_json<T: DeserializeOwned>(&self, key: &str) -> Option<T>
+    where
+        Self: Sized,
+    {
+        json::from_str(&self.get(key)?).ok()
+    }
+
+    /// Stores `value` as JSON under `key`.
+    fn set_json<T: Serialize>(&self, key: &str, value: &T) -> Result<(), PlatformError>
+    where
+        Self: Sized,
+    {
+        let text = json::to_string(value).map_err(PlatformError::StorageUnavailable)?;
+        self.set(key, &text)
+    }
 }
 
 /// An in-memory store, for tests.

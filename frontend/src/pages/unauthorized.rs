@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 use yew::prelude::*;
 
-use crate::auth::json;
 use crate::auth::storage::{PlatformError, SessionStore, Store};
 use crate::components::error_banner::error_banner;
 use crate::components::provider_error::provider_error;
@@ -26,8 +25,7 @@ pub struct AuthorizationError {
 impl AuthorizationError {
     /// Keeps the error for the unauthorized page.
     pub fn save<S: Store>(&self, store: &S) -> Result<(), PlatformError> {
-        let text = json::to_string(self).map_err(PlatformError::StorageUnavailable)?;
-        store.set(ERROR_KEY, &text)
+        store.set_json(ERROR_KEY, self)
     }
 
     /// Forgets it, once a sign-in has succeeded.
@@ -36,7 +34,7 @@ impl AuthorizationError {
     }
 
     fn load<S: Store>(store: &S) -> Option<Self> {
-        json::from_str(&store.get(ERROR_KEY)?).ok()
+        store.get_json(ERROR_KEY)
     }
 }
 

@@ -75,15 +75,9 @@ fn empty_client_name_is_rejected() {
 /// Parses `args` as if no `IDENTITY_*` variable were set.
 fn parse_without_env(args: &[OsString]) -> clap::Error {
     use clap::CommandFactory;
-    let mut command = Cli::command();
-    let ids: Vec<_> = command
-        .get_arguments()
-        .map(|a| a.get_id().clone())
-        .collect();
-    for id in ids {
-        command = command.mut_arg(id, |a| a.env(None::<&str>));
-    }
-    command.try_get_matches_from(args).unwrap_err()
+    shared::cli::without_env(Cli::command())
+        .try_get_matches_from(args)
+        .unwrap_err()
 }
 
 #[test]
